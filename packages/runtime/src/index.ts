@@ -1,0 +1,3 @@
+export { ConfigError, mergeConfigLayers, parseConfig, parseFlags, readEnv, setDotted } from "./config.js";
+export { createLogger, silentLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions } from "./logger.js";
+export { CausewayError, ERROR_CODES, type ErrorCode } from "./errors.js";

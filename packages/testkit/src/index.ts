@@ -1,0 +1,1 @@
+export { checkBtf, checkRoot, skipUnless, type PrivilegeCheck } from "./privilege.js";

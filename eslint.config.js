@@ -5,7 +5,15 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/build/**", "**/gen/**", "**/node_modules/**", "**/.turbo/**", "charts/**", "artifacts/**"],
+    ignores: [
+      "**/dist/**",
+      "**/build/**",
+      "**/gen/**",
+      "**/node_modules/**",
+      "**/.turbo/**",
+      "charts/**",
+      "artifacts/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

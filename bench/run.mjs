@@ -24,7 +24,12 @@ const child = spawn(
 );
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  lines.push(...chunk.toString().split("\n").filter((l) => l.trim() !== ""));
+  lines.push(
+    ...chunk
+      .toString()
+      .split("\n")
+      .filter((l) => l.trim() !== ""),
+  );
 });
 child.on("exit", (code) => {
   const last = lines.at(-1) ?? "";

@@ -9,3 +9,47 @@ export {
   type SymptomType,
   type WorkloadKind,
 } from "./vocabulary.js";
+export { ContiguousSequence } from "./sequence.js";
+export {
+  GRPC_SERVICE_NAMES,
+  HealthImplementation,
+  addHealthService,
+  healthServiceDefinition,
+  type ServingStatus,
+} from "./health.js";
+export {
+  Ack,
+  AgentHello,
+  AgentMessage,
+  AgentServiceClient,
+  AgentServiceService,
+  Capabilities,
+  ConfigUpdate,
+  Entity,
+  Heartbeat,
+  MediatorMessage,
+  Relation,
+  RelationKey,
+  SymptomChange,
+  SymptomChanges,
+  ThrottleHint,
+  TopologyDelta,
+  type AgentServiceServer,
+} from "./gen/causeway/agent/v1/agent.js";
+export {
+  ExecutorDirective,
+  ExecutorHello,
+  ExecutorMessage,
+  ExecutorServiceClient,
+  ExecutorServiceService,
+  Pause,
+  SignedTask,
+  TargetRef,
+  Task,
+  TaskOutcome,
+  TaskProgress,
+  TaskResult,
+  taskOutcomeFromJSON,
+  taskOutcomeToJSON,
+  type ExecutorServiceServer,
+} from "./gen/causeway/executor/v1/executor.js";

@@ -26,7 +26,14 @@ export const ENTITY_KINDS = [
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 /** Workload kinds: what a pod can be a member of. */
-export const WORKLOAD_KINDS = ["deployment", "replicaset", "statefulset", "daemonset", "job", "cronjob"] as const;
+export const WORKLOAD_KINDS = [
+  "deployment",
+  "replicaset",
+  "statefulset",
+  "daemonset",
+  "job",
+  "cronjob",
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /**
@@ -35,7 +42,15 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
  * pod member-of replicaset, replicaset member-of deployment; service selects pod;
  * pod/service calls service/pod/external; hpa scales workload; namespaced objects in-namespace namespace.
  */
-export const RELATION_TYPES = ["part-of", "runs-on", "member-of", "selects", "calls", "scales", "in-namespace"] as const;
+export const RELATION_TYPES = [
+  "part-of",
+  "runs-on",
+  "member-of",
+  "selects",
+  "calls",
+  "scales",
+  "in-namespace",
+] as const;
 export type RelationType = (typeof RELATION_TYPES)[number];
 
 /** Symptom types, with the entity kind each is observed on and who detects it. */
@@ -75,9 +90,11 @@ export type SymptomType = keyof typeof SYMPTOM_TYPES;
 export const entityId = {
   node: (nodeName: string): string => `node/${nodeName}`,
   pod: (namespace: string, name: string): string => `pod/${namespace}/${name}`,
-  container: (namespace: string, pod: string, container: string): string => `container/${namespace}/${pod}/${container}`,
+  container: (namespace: string, pod: string, container: string): string =>
+    `container/${namespace}/${pod}/${container}`,
   service: (namespace: string, name: string): string => `service/${namespace}/${name}`,
   workload: (kind: WorkloadKind, namespace: string, name: string): string => `${kind}/${namespace}/${name}`,
-  process: (nodeName: string, pid: number, startTimeTicks: number): string => `process/${nodeName}/${pid}/${startTimeTicks}`,
+  process: (nodeName: string, pid: number, startTimeTicks: number): string =>
+    `process/${nodeName}/${pid}/${startTimeTicks}`,
   external: (address: string, port: number): string => `external/${address}:${port}`,
 } as const;

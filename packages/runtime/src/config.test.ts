@@ -33,7 +33,10 @@ describe("parseConfig", () => {
   });
 
   it("layers env under flags", () => {
-    const env = readEnv({ CW_PORT: "1234", CW_LEVEL: "debug", OTHER: "x" }, { CW_PORT: "grpc.port", CW_LEVEL: "logLevel" });
+    const env = readEnv(
+      { CW_PORT: "1234", CW_LEVEL: "debug", OTHER: "x" },
+      { CW_PORT: "grpc.port", CW_LEVEL: "logLevel" },
+    );
     const flags = parseFlags(["--grpc.port=4321", "--dataDir", "/tmp/x"]);
     const cfg = parseConfig("svc", schema, mergeConfigLayers(env, flags));
     expect(cfg).toEqual({ grpc: { port: 4321 }, logLevel: "debug", dataDir: "/tmp/x" });

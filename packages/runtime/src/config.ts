@@ -88,7 +88,11 @@ export function readEnv(env: NodeJS.ProcessEnv, mapping: Readonly<Record<string,
 }
 
 /** Validates `raw` against `schema`, reporting every problem at once, and deep-freezes the result. */
-export function parseConfig<S extends z.ZodTypeAny>(service: string, schema: S, raw: unknown): Readonly<z.output<S>> {
+export function parseConfig<S extends z.ZodTypeAny>(
+  service: string,
+  schema: S,
+  raw: unknown,
+): Readonly<z.output<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {

@@ -35,6 +35,6 @@ export function skipUnless(name: string, ...checks: readonly PrivilegeCheck[]): 
   if (process.env.CI === "true") {
     throw new Error(`${message} (required under CI=true)`);
   }
-  console.warn(`SKIP ${message}`);
+  process.stderr.write(`SKIP ${message}\n`);
   return true;
 }

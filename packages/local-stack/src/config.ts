@@ -1,0 +1,33 @@
+import { parseConfig, parseFlags, mergeConfigLayers, readEnv } from "@causeway/runtime";
+import { z } from "zod";
+
+export const localStackConfigSchema = z
+  .object({
+    /** Where every component keeps its data between runs. */
+    dataDir: z.string().min(1).default(".local/data"),
+    victoriaMetrics: z
+      .object({
+        binary: z.string().min(1).default("/usr/bin/victoria-metrics"),
+        listenAddress: z.string().min(1).default("127.0.0.1:8428"),
+        retentionPeriod: z.string().min(1).default("7d"),
+      })
+      .strict()
+      .default({}),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+  })
+  .strict();
+
+export type LocalStackConfig = z.output<typeof localStackConfigSchema>;
+
+/** Reads the local stack's configuration from flags (`--dataDir=...`) and CAUSEWAY_* variables. */
+export function loadLocalStackConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Readonly<LocalStackConfig> {
+  const fromEnv = readEnv(env, {
+    CAUSEWAY_DATA_DIR: "dataDir",
+    CAUSEWAY_LOG_LEVEL: "logLevel",
+    CAUSEWAY_VM_LISTEN: "victoriaMetrics.listenAddress",
+  });
+  return parseConfig("local-stack", localStackConfigSchema, mergeConfigLayers(fromEnv, parseFlags(argv)));
+}

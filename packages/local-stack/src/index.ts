@@ -1,0 +1,2 @@
+export { loadLocalStackConfig, localStackConfigSchema, type LocalStackConfig } from "./config.js";
+export { startLocalStack, type RunningStack } from "./stack.js";

@@ -6,7 +6,7 @@ import { CausewayError, ERROR_CODES } from "./errors.js";
 describe("error-code registry", () => {
   it("documents every code in docs/errors.md and nothing else", () => {
     const doc = readFileSync(fileURLToPath(new URL("../../../docs/errors.md", import.meta.url)), "utf8");
-    const documented = [...doc.matchAll(/^\| `(CW_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const documented = [...doc.matchAll(/^\|\s*`(CW_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 

@@ -26,3 +26,18 @@ export {
   type TaskRefusalReason,
   type TaskVerification,
 } from "./task.js";
+export {
+  kubeAccessReviewer,
+  type AccessReviewer,
+  type KubePost,
+  type ReviewedUser,
+} from "./access-review.js";
+export {
+  APPROVE_RESOURCE,
+  LifecycleError,
+  RemediationLifecycle,
+  type LifecycleErrorCode,
+  type Remediation,
+  type RemediationLifecycleOptions,
+  type RemediationState,
+} from "./lifecycle.js";

@@ -41,3 +41,4 @@ export {
   type RemediationLifecycleOptions,
   type RemediationState,
 } from "./lifecycle.js";
+export { executorServiceHandlers } from "./executor-service.js";

@@ -209,6 +209,13 @@ export class RemediationLifecycle {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Puts back a task taken by `nextTask` that could not be handed over (its session closed). */
+  requeue(task: SignedTask): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(task);
+    else this.#queue.unshift(task);
+  }
+
   /** Records that a task was handed to an executor. */
   async dispatched(taskId: string, executorId: string): Promise<void> {
     const id = this.#byTask.get(taskId);

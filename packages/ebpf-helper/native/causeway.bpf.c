@@ -308,6 +308,13 @@ static __always_inline void read_endpoints(const struct sock *sk, __u16 family, 
 					   __u8 *daddr, __u16 *sport, __u16 *dport)
 {
 	*sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (*sport == 0) {
+		/* tcp_set_state releases the local port (skc_num = 0) before the CLOSE tracepoint;
+		 * inet_sport still holds it */
+		const struct inet_sock *inet = (const void *)sk;
+
+		*sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+	}
 	*dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		__u32 s = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
@@ -318,8 +325,9 @@ static __always_inline void read_endpoints(const struct sock *sk, __u16 family, 
 		__builtin_memcpy(saddr, &s, 4);
 		__builtin_memcpy(daddr, &d, 4);
 	} else {
-		BPF_CORE_READ_INTO(saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		/* saddr/daddr are pointers here, so BPF_CORE_READ_INTO would copy one byte */
+		bpf_core_read(saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 

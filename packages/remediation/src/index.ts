@@ -42,3 +42,4 @@ export {
   type RemediationState,
 } from "./lifecycle.js";
 export { executorServiceHandlers } from "./executor-service.js";
+export { handleRemediationApi, type ApiRequest, type ApiResponse } from "./http-api.js";

@@ -46,13 +46,24 @@ struct {
 	__type(value, union cw_event);
 } heap SEC(".maps");
 
-/* pid -> time it became runnable. */
+/* pid -> time it became runnable, for the raw tracepoint programs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);
 } runq_start SEC(".maps");
+
+/*
+ * task -> time it became runnable, for the tp_btf programs: task-local storage needs no hashing
+ * and is freed with the task. 0 means "not waiting".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runq_task_ts SEC(".maps");
 
 /* cgroup v2 id -> counters, per CPU. */
 struct {
@@ -211,6 +222,20 @@ static __always_inline __u32 log2_slot(__u64 us)
 
 /* ---- run-queue delay ---- */
 
+static __always_inline void account_runq_delay(__u64 cgroup_id, __u64 delta)
+{
+	struct cw_counters_value *c;
+
+	if ((__s64)delta < 0)
+		return;
+	c = counters_for(cgroup_id);
+	if (!c)
+		return;
+	c->runq_delay_sum_ns += delta;
+	c->runq_delay_count += 1;
+	c->runq_delay_hist[log2_slot(delta / 1000) & (CW_RUNQ_SLOTS - 1)] += 1;
+}
+
 static __always_inline void mark_runnable(struct task_struct *p)
 {
 	__u32 pid = BPF_CORE_READ(p, pid);
@@ -224,7 +249,6 @@ static __always_inline void mark_runnable(struct task_struct *p)
 
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next)
 {
-	struct cw_counters_value *c;
 	__u64 *tsp, delta;
 	__u32 pid;
 
@@ -239,15 +263,47 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		return;
 	delta = bpf_ktime_get_ns() - *tsp;
 	bpf_map_delete_elem(&runq_start, &pid);
-	if ((__s64)delta < 0)
-		return;
+	account_runq_delay(task_cgroup_id(next), delta);
+}
 
-	c = counters_for(task_cgroup_id(next));
-	if (!c)
+/*
+ * The same for tp_btf, the hot path: task pointers are BTF-typed, so fields are read with plain
+ * loads instead of bpf_probe_read_kernel calls, and start times live in task storage.
+ */
+static __always_inline void btf_mark_runnable(struct task_struct *p)
+{
+	__u64 *ts;
+
+	if (!p->pid)
 		return;
-	c->runq_delay_sum_ns += delta;
-	c->runq_delay_count += 1;
-	c->runq_delay_hist[log2_slot(delta / 1000) & (CW_RUNQ_SLOTS - 1)] += 1;
+	ts = bpf_task_storage_get(&runq_task_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+}
+
+static __always_inline long btf_task_state(struct task_struct *t)
+{
+	struct task_struct___pre514 *old = (void *)t;
+
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return old->state;
+}
+
+static __always_inline void btf_on_switch(struct task_struct *prev, struct task_struct *next)
+{
+	__u64 *ts, start;
+
+	if (btf_task_state(prev) == TASK_RUNNING)
+		btf_mark_runnable(prev);
+	if (!next->pid)
+		return;
+	ts = bpf_task_storage_get(&runq_task_ts, next, 0, 0);
+	if (!ts || !*ts)
+		return;
+	start = *ts;
+	*ts = 0;
+	account_runq_delay(next->cgroups->dfl_cgrp->kn->id, bpf_ktime_get_ns() - start);
 }
 
 /* ---- process exit ---- */
@@ -500,21 +556,21 @@ static __always_inline void on_retransmit(const struct sock *sk)
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(cw_btf_sched_wakeup, struct task_struct *p)
 {
-	mark_runnable(p);
+	btf_mark_runnable(p);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(cw_btf_sched_wakeup_new, struct task_struct *p)
 {
-	mark_runnable(p);
+	btf_mark_runnable(p);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(cw_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(prev, next);
+	btf_on_switch(prev, next);
 	return 0;
 }
 

@@ -328,6 +328,9 @@ int main(int argc, char **argv)
 			bpf_map__set_max_entries(skel->maps.events, 0);
 		}
 		select_programs(skel, btf_set, oom_task);
+		/* task storage (>= 5.11) serves only the tp_btf set; raw tracepoints use a hash */
+		bpf_map__set_autocreate(skel->maps.runq_task_ts, btf_set);
+		bpf_map__set_autocreate(skel->maps.runq_start, !btf_set);
 		err = causeway_bpf__load(skel);
 		if (!err || !btf_set || -err == EPERM || -err == EACCES)
 			break;

@@ -21,6 +21,15 @@ describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
     expect(result.stderr).toContain("--interval-ms must be 10..3600000");
   });
 
+  it("exits with the no-permission code and says what is missing when run unprivileged", () => {
+    // uid/gid 65534 (nobody) with no capabilities
+    const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", defaultHelperPath()], {
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(HELPER_EXIT_CODES.noPermission);
+    expect(result.stderr).toContain("permission denied loading BPF programs");
+  });
+
   it.each([
     ["tp_btf and ring buffer", [], { tpBtf: true, ringBuffer: true }],
     ["raw tracepoints and perf buffer", ["--raw-tracepoints", "--perf-buffer"], { tpBtf: false, ringBuffer: false }],

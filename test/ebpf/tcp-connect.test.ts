@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createServer, type Server, type Socket } from "node:net";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { checkBtf, checkRoot, skipUnless } from "@causeway/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cgroupV2Root, createCgroup, joinCgroupsScript, type TestCgroup } from "./support/cgroups.js";
@@ -93,6 +93,33 @@ describe.skipIf(skip)("eBPF helper: TCP connects", () => {
     });
     const id = cgroup?.id ?? 0n;
     await harness.waitForCounters((s) => (s.cgroups.get(id)?.tcpConnectsOk ?? 0) >= 1, "successful-connect counter");
+  });
+
+  it("attributes a listener and its accepted connections to the listener's cgroup", async () => {
+    cgroup = createCgroup(cgroupV2Root(), "cw-listen");
+    const serverScript = `const s = require("net").createServer(() => {}); s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
+    const server = spawn("sh", ["-c", `${joinCgroupsScript([cgroup])} && exec ${process.execPath} -e '${serverScript}'`], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const port = await new Promise<number>((resolve) => server.stdout.once("data", (c: Buffer) => resolve(Number(c.toString().trim()))));
+    const id = cgroup.id;
+
+    const opened = await harness.waitForEvent("tcp-listen", (e) => e.local.port === port && e.listening);
+    expect(opened).toMatchObject({ cgroupId: id, pid: server.pid, family: 4, local: { address: "127.0.0.1" } });
+
+    const client = createConnection({ host: "127.0.0.1", port });
+    await new Promise((resolve) => client.once("connect", resolve));
+    // the accepted socket is established in softirq: it must still count for the listener's cgroup
+    await harness.waitForCounters((s) => {
+      const c = s.cgroups.get(id);
+      return c && c.tcpListening === 1 && c.tcpActive === 1;
+    }, "listening and active gauges of the listener's cgroup");
+    client.destroy();
+
+    server.kill("SIGKILL");
+    const closed = await harness.waitForEvent("tcp-listen", (e) => e.local.port === port && !e.listening);
+    expect(closed.cgroupId).toBe(id);
+    await harness.waitForCounters((s) => s.cgroups.get(id)?.tcpListening === 0, "listening gauge back to zero");
   });
 
   it("reports IPv6 connects", async () => {

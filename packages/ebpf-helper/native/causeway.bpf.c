@@ -46,9 +46,9 @@ struct {
 	__type(value, union cw_event);
 } heap SEC(".maps");
 
-/* pid -> time it became runnable, for the raw tracepoint programs. */
+/* pid -> time it became runnable, for the raw tracepoint programs (LRU: exited tasks age out). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -65,9 +65,12 @@ struct {
 	__type(value, __u64);
 } runq_task_ts SEC(".maps");
 
-/* cgroup v2 id -> counters, per CPU. */
+/*
+ * cgroup v2 id -> counters, per CPU. LRU, so that the counters of deleted cgroups make room for
+ * new ones instead of filling the map; an evicted cgroup that comes back restarts from zero.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, struct cw_counters_value);
@@ -484,6 +487,12 @@ static __always_inline void on_set_state(void *ctx, const struct sock *sk, int o
 	}
 
 	cgp = bpf_map_lookup_elem(&sock_cgroup, &skp);
+	/*
+	 * A socket accepted from a listener is cloned in LISTEN state and moves LISTEN -> SYN_RECV;
+	 * it was never registered as a listener, so it is not a listener closing.
+	 */
+	if (old == TCP_LISTEN && !cgp)
+		return;
 	if (cgp) {
 		cg = *cgp;
 	} else {

@@ -245,7 +245,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: causeway-helper [--interval-ms N] [--raw-tracepoints] [--perf-buffer]\n"
+	fprintf(to, "usage: causeway-helper [--interval-ms N] [--event-delay-ms N] [--raw-tracepoints] [--perf-buffer]\n"
 		    "Writes framed records (causeway.h) to stdout. Needs root or CAP_BPF+CAP_PERFMON.\n");
 }
 
@@ -253,6 +253,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "event-delay-ms", required_argument, NULL, 'e' },
 		{ "raw-tracepoints", no_argument, NULL, 'r' },
 		{ "perf-buffer", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -262,13 +263,13 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct perf_buffer *pb = NULL;
 	bool want_btf = true, want_ringbuf = true, btf_set, oom_task;
-	long interval_ms = 1000;
+	long interval_ms = 1000, event_delay_ms = 100;
 	int opt, err, rc = EXIT_OK, ncpus;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_hello hello = { .type = CW_REC_HELLO, .version = CW_PROTOCOL_VERSION };
 	__u64 next_emit;
 
-	while ((opt = getopt_long(argc, argv, "i:rph", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:e:rph", options, NULL)) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -277,6 +278,14 @@ int main(int argc, char **argv)
 			interval_ms = strtol(optarg, &end, 10);
 			if (errno || *end || interval_ms < 10 || interval_ms > 3600000) {
 				fprintf(stderr, "causeway-helper: --interval-ms must be 10..3600000, got '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			errno = 0;
+			event_delay_ms = strtol(optarg, &end, 10);
+			if (errno || *end || event_delay_ms < 1 || event_delay_ms > 10000) {
+				fprintf(stderr, "causeway-helper: --event-delay-ms must be 1..10000, got '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -384,7 +393,16 @@ int main(int argc, char **argv)
 		__u64 now = now_ns(CLOCK_MONOTONIC);
 		int timeout_ms = now >= next_emit ? 0 : (int)((next_emit - now) / 1000000ull) + 1;
 
-		err = rb ? ring_buffer__poll(rb, timeout_ms) : perf_buffer__poll(pb, timeout_ms);
+		if (timeout_ms > event_delay_ms)
+			timeout_ms = (int)event_delay_ms;
+		if (rb) {
+			/* events are submitted without wake-ups (see submit_event): drain on every tick */
+			err = ring_buffer__poll(rb, timeout_ms);
+			if (err >= 0)
+				err = ring_buffer__consume(rb);
+		} else {
+			err = perf_buffer__poll(pb, timeout_ms);
+		}
 		if (err < 0 && err != -EINTR && !output_closed) {
 			fprintf(stderr, "causeway-helper: polling events failed: %s\n", strerror(-err));
 			rc = EXIT_INTERNAL;

@@ -41,7 +41,10 @@ export interface EbpfHelperOptions {
   readonly helperPath?: string;
   /** Arguments placed before the helper's own flags (e.g. a script for an interpreter). */
   readonly helperArgs?: readonly string[];
+  /** How often counters are written (helper --interval-ms). */
   readonly intervalMs?: number;
+  /** Longest time an event may wait in the kernel buffer before it is read (helper --event-delay-ms). */
+  readonly eventDelayMs?: number;
   readonly backoff?: BackoffPolicy;
   /** A run at least this long resets the backoff. */
   readonly stableRunMs?: number;
@@ -61,6 +64,7 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
   private readonly helperPath: string;
   private readonly helperArgs: readonly string[];
   private readonly intervalMs: number;
+  private readonly eventDelayMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly stableRunMs: number;
   private readonly stopTimeoutMs: number;
@@ -78,6 +82,7 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
     this.helperPath = options.helperPath ?? defaultHelperPath();
     this.helperArgs = options.helperArgs ?? [];
     this.intervalMs = options.intervalMs ?? 1000;
+    this.eventDelayMs = options.eventDelayMs ?? 100;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.stableRunMs = options.stableRunMs ?? 60_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
@@ -145,7 +150,13 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
 
   private runOnce(): Promise<Omit<HelperExit, "willRestart">> {
     return new Promise((resolve) => {
-      const args = [...this.helperArgs, "--interval-ms", String(this.intervalMs)];
+      const args = [
+        ...this.helperArgs,
+        "--interval-ms",
+        String(this.intervalMs),
+        "--event-delay-ms",
+        String(this.eventDelayMs),
+      ];
       const child = spawn(this.helperPath, args, { stdio: ["ignore", "pipe", "pipe"] });
       this.child = child;
       const decoder = new FrameDecoder();

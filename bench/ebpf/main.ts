@@ -6,8 +6,9 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { FrameDecoder, defaultHelperPath, nativeSourceDir } from "@causeway/ebpf-helper";
 
-const ROUNDS = Number(process.env.CW_BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.CW_BENCH_ROUNDS ?? 9);
 const PIPE_LOOPS = Number(process.env.CW_BENCH_PIPE_LOOPS ?? 200_000);
+const PIPE_CPU = process.env.CW_BENCH_PIPE_CPU ?? "1";
 const STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled";
 
 interface ProgStats {
@@ -27,9 +28,14 @@ function helperPrograms(): ProgStats[] {
     .map((p) => ({ name: p.name ?? "", runTimeNs: p.run_time_ns ?? 0, runCount: p.run_cnt ?? 0 }));
 }
 
-/** Microseconds per pipe round trip (each is two context switches and two wake-ups). */
+/**
+ * Microseconds per pipe round trip. Both tasks are pinned to one CPU, so that every round trip is
+ * exactly two context switches: unpinned, the figure swings by 2x with the scheduler's placement.
+ */
 function perfPipeUsecPerOp(): number {
-  const out = execFileSync("perf", ["bench", "sched", "pipe", "-l", String(PIPE_LOOPS)], { encoding: "utf8" });
+  const out = execFileSync("taskset", ["-c", PIPE_CPU, "perf", "bench", "sched", "pipe", "-l", String(PIPE_LOOPS)], {
+    encoding: "utf8",
+  });
   const match = /([\d.]+)\s+usecs\/op/.exec(out);
   if (!match?.[1]) throw new Error(`cannot parse perf bench output:\n${out}`);
   return Number(match[1]);
@@ -83,7 +89,8 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const baseUs = median(without);
 const loadedUs = median(withHelper);
-const slowdownPct = ((loadedUs - baseUs) / baseUs) * 100;
+// each round's pair ran back to back, so its ratio cancels slow drift of the machine
+const slowdownPct = median(withHelper.map((w, i) => (w / (without[i] ?? w) - 1) * 100));
 
 // 2. Cost per event: run the same load with bpf_stats on and read each program's totals.
 writeFileSync(STATS_SYSCTL, "1");
@@ -108,6 +115,7 @@ console.log(
   [
     `sched_switch_ns_per_event=${switchNs.toFixed(1)}`,
     `sched_wakeup_ns_per_event=${ns("cw_btf_sched_wakeup")}`,
+    `runq_method=${costs.has("cw_btf_sched_wakeup") ? "wakeup-timing" : "sched_info"}`,
     `process_exit_ns_per_event=${ns("cw_btf_sched_process_exit")}`,
     `perf_pipe_us_per_op_without=${baseUs.toFixed(3)}`,
     `perf_pipe_us_per_op_with=${loadedUs.toFixed(3)}`,

@@ -22,6 +22,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load. */
 const volatile bool use_ringbuf = true;
+/* Read run-queue delay from task->sched_info (CONFIG_SCHED_INFO) instead of timing wake-ups. */
+const volatile bool use_sched_info = true;
+/* CLOCK_MONOTONIC when the helper started: tasks started later are counted from zero. */
+const volatile __u64 start_ns = 0;
 
 /* Events dropped because the buffer was full; read by user space through the mmaped .bss. */
 __u64 events_lost = 0;
@@ -48,6 +52,19 @@ struct {
 	__type(key, __u32);
 	__type(value, union cw_event);
 } heap SEC(".maps");
+
+struct runq_seen {
+	__u64 run_delay; /* task->sched_info.run_delay when last switched out */
+	__u64 pcount;    /* task->sched_info.pcount then; 0 = not seen yet */
+};
+
+/* task -> what its run-queue accounting said last time (the sched_info path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct runq_seen);
+} runq_task_seen SEC(".maps");
 
 /* pid -> time it became runnable, for the raw tracepoint programs (LRU: exited tasks age out). */
 struct {
@@ -236,18 +253,24 @@ static __always_inline __u32 log2_slot(__u64 us)
 
 /* ---- run-queue delay ---- */
 
-static __always_inline void account_runq_delay(__u64 cgroup_id, __u64 delta)
+/* `waits` waits of `delta` ns in total (the histogram takes their mean). */
+static __always_inline void account_runq_waits(__u64 cgroup_id, __u64 delta, __u64 waits)
 {
 	struct cw_counters_value *c;
 
-	if ((__s64)delta < 0)
+	if ((__s64)delta < 0 || waits == 0)
 		return;
 	c = counters_for(cgroup_id);
 	if (!c)
 		return;
 	c->runq_delay_sum_ns += delta;
-	c->runq_delay_count += 1;
-	c->runq_delay_hist[log2_slot(delta / 1000) & (CW_RUNQ_SLOTS - 1)] += 1;
+	c->runq_delay_count += waits;
+	c->runq_delay_hist[log2_slot(delta / waits / 1000) & (CW_RUNQ_SLOTS - 1)] += waits;
+}
+
+static __always_inline void account_runq_delay(__u64 cgroup_id, __u64 delta)
+{
+	account_runq_waits(cgroup_id, delta, 1);
 }
 
 static __always_inline void mark_runnable(struct task_struct *p)
@@ -302,6 +325,37 @@ static __always_inline long btf_task_state(struct task_struct *t)
 	if (bpf_core_field_exists(t->__state))
 		return t->__state;
 	return old->state;
+}
+
+/*
+ * The cheapest path: the scheduler already sums each task's run-queue wait (sched_info.run_delay,
+ * one more pcount per arrival on a CPU). At switch-out, the growth since the task's last
+ * switch-out is the wait before this run. No wake-up hooks and no clock reads are needed.
+ */
+static __always_inline void btf_on_switch_out(struct task_struct *prev)
+{
+	struct runq_seen *seen;
+	__u64 delay, count;
+
+	if (!prev->pid)
+		return;
+	seen = bpf_task_storage_get(&runq_task_seen, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!seen)
+		return;
+	delay = prev->sched_info.run_delay;
+	count = prev->sched_info.pcount;
+	if (seen->pcount == 0 && prev->start_time < start_ns) {
+		/* running before the helper started: its earlier waits are not ours to count */
+		seen->run_delay = delay;
+		seen->pcount = count;
+		return;
+	}
+	if (count == seen->pcount)
+		return;
+	account_runq_waits(prev->cgroups->dfl_cgrp->kn->id, delay - seen->run_delay,
+			   count - seen->pcount);
+	seen->run_delay = delay;
+	seen->pcount = count;
 }
 
 static __always_inline void btf_on_switch(struct task_struct *prev, struct task_struct *next)
@@ -590,7 +644,10 @@ int BPF_PROG(cw_btf_sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(cw_btf_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	btf_on_switch(prev, next);
+	if (use_sched_info)
+		btf_on_switch_out(prev);
+	else
+		btf_on_switch(prev, next);
 	return 0;
 }
 

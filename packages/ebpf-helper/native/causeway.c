@@ -215,7 +215,28 @@ static bool mark_victim_has_task(void)
 	return result;
 }
 
-static void select_programs(struct causeway_bpf *skel, bool btf_set, bool oom_task)
+/* Whether task_struct has sched_info (CONFIG_SCHED_INFO), whose run_delay the kernel maintains. */
+static bool kernel_has_sched_info(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool found = false;
+	__s32 id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++) {
+		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+
+		found = name && strcmp(name, "sched_info") == 0;
+	}
+	btf__free(btf);
+	return found;
+}
+
+static void select_programs(struct causeway_bpf *skel, bool btf_set, bool oom_task, bool sched_info)
 {
 	struct bpf_program *btf_progs[] = {
 		skel->progs.cw_btf_sched_wakeup, skel->progs.cw_btf_sched_wakeup_new,
@@ -232,6 +253,9 @@ static void select_programs(struct causeway_bpf *skel, bool btf_set, bool oom_ta
 		bpf_program__set_autoload(btf_progs[i], btf_set);
 		bpf_program__set_autoload(raw_progs[i], !btf_set);
 	}
+	/* with sched_info, run-queue delay needs sched_switch only */
+	bpf_program__set_autoload(skel->progs.cw_btf_sched_wakeup, btf_set && !sched_info);
+	bpf_program__set_autoload(skel->progs.cw_btf_sched_wakeup_new, btf_set && !sched_info);
 	bpf_program__set_autoload(skel->progs.cw_btf_mark_victim, btf_set && oom_task);
 	bpf_program__set_autoload(skel->progs.cw_raw_mark_victim_pid, !(btf_set && oom_task));
 }
@@ -246,6 +270,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: causeway-helper [--interval-ms N] [--event-delay-ms N] [--raw-tracepoints] [--perf-buffer]\n"
+		    "                      [--wakeup-timing]\n"
 		    "Writes framed records (causeway.h) to stdout. Needs root or CAP_BPF+CAP_PERFMON.\n");
 }
 
@@ -255,6 +280,7 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "event-delay-ms", required_argument, NULL, 'e' },
 		{ "raw-tracepoints", no_argument, NULL, 'r' },
+		{ "wakeup-timing", no_argument, NULL, 'w' },
 		{ "perf-buffer", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -262,14 +288,14 @@ int main(int argc, char **argv)
 	struct causeway_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct perf_buffer *pb = NULL;
-	bool want_btf = true, want_ringbuf = true, btf_set, oom_task;
+	bool want_btf = true, want_ringbuf = true, want_sched_info = true, btf_set, oom_task, sched_info;
 	long interval_ms = 1000, event_delay_ms = 100;
 	int opt, err, rc = EXIT_OK, ncpus;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cw_hello hello = { .type = CW_REC_HELLO, .version = CW_PROTOCOL_VERSION };
 	__u64 next_emit;
 
-	while ((opt = getopt_long(argc, argv, "i:e:rph", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:e:rpwh", options, NULL)) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -290,6 +316,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'r': want_btf = false; break;
+		case 'w': want_sched_info = false; break;
 		case 'p': want_ringbuf = false; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -320,6 +347,7 @@ int main(int argc, char **argv)
 
 	btf_set = want_btf;
 	oom_task = mark_victim_has_task();
+	sched_info = want_sched_info && kernel_has_sched_info();
 	want_ringbuf = want_ringbuf &&
 		       libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 
@@ -336,9 +364,12 @@ int main(int argc, char **argv)
 			bpf_map__set_value_size(skel->maps.events, sizeof(int));
 			bpf_map__set_max_entries(skel->maps.events, 0);
 		}
-		select_programs(skel, btf_set, oom_task);
+		skel->rodata->use_sched_info = btf_set && sched_info;
+		skel->rodata->start_ns = now_ns(CLOCK_MONOTONIC);
+		select_programs(skel, btf_set, oom_task, btf_set && sched_info);
 		/* task storage (>= 5.11) serves only the tp_btf set; raw tracepoints use a hash */
 		bpf_map__set_autocreate(skel->maps.runq_task_ts, btf_set);
+		bpf_map__set_autocreate(skel->maps.runq_task_seen, btf_set);
 		bpf_map__set_autocreate(skel->maps.runq_start, !btf_set);
 		err = causeway_bpf__load(skel);
 		if (!err || !btf_set || -err == EPERM || -err == EACCES)
@@ -383,7 +414,8 @@ int main(int argc, char **argv)
 	}
 
 	hello.flags = (btf_set ? CW_HELLO_TP_BTF : 0) | (want_ringbuf ? CW_HELLO_RINGBUF : 0) |
-		      (btf_set && oom_task ? CW_HELLO_OOM_VICTIM_TASK : 0);
+		      (btf_set && oom_task ? CW_HELLO_OOM_VICTIM_TASK : 0) |
+		      (btf_set && sched_info ? CW_HELLO_SCHED_INFO : 0);
 	hello.interval_ms = (__u32)interval_ms;
 	hello.boot_time_ns = now_ns(CLOCK_BOOTTIME);
 	write_frame(&hello, sizeof(hello));

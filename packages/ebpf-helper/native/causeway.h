@@ -35,6 +35,7 @@ enum cw_hello_flags {
 	CW_HELLO_TP_BTF = 1,   /* programs attached as tp_btf (else raw tracepoints) */
 	CW_HELLO_RINGBUF = 2,  /* events through the BPF ring buffer (else perf buffer) */
 	CW_HELLO_OOM_VICTIM_TASK = 4, /* OOM victim task seen directly (else cgroups from the killer) */
+	CW_HELLO_SCHED_INFO = 8, /* run-queue delay read from task->sched_info (else wake-ups timed) */
 };
 
 /* First record after a successful attach. */

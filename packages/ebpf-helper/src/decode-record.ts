@@ -109,6 +109,7 @@ export function decodeRecord(payload: Buffer): DecodeResult {
           tpBtf: (flags & CW_CONSTANTS.CW_HELLO_TP_BTF) !== 0,
           ringBuffer: (flags & CW_CONSTANTS.CW_HELLO_RINGBUF) !== 0,
           oomVictimTask: (flags & CW_CONSTANTS.CW_HELLO_OOM_VICTIM_TASK) !== 0,
+          schedInfo: (flags & CW_CONSTANTS.CW_HELLO_SCHED_INFO) !== 0,
           bootTimeNs: big(b, f.boot_time_ns),
         },
       };

@@ -16,6 +16,8 @@ export interface HelloRecord {
   readonly ringBuffer: boolean;
   /** OOM victims are read from the victim task (false: cgroup v2 id unknown, memcg from the killer). */
   readonly oomVictimTask: boolean;
+  /** Run-queue delay comes from the scheduler's own per-task accounting (false: wake-ups timed). */
+  readonly schedInfo: boolean;
   readonly bootTimeNs: bigint;
 }
 

@@ -21,10 +21,11 @@ export class HelperHarness {
   hello: HelloRecord | undefined;
   private readonly helper: EbpfHelper;
 
-  constructor(intervalMs = 200) {
+  constructor(intervalMs = 200, helperFlags: readonly string[] = []) {
     this.helper = new EbpfHelper({
       logger: createLogger({ component: "ebpf-test", level: "warn" }),
       intervalMs,
+      helperArgs: helperFlags,
     });
     this.helper.on("event", (e) => this.events.push(e));
     this.helper.on("counters", (s) => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkBtf, checkRoot, skipUnless } from "@causeway/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,23 +11,33 @@ const LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Where a memory limit can be set: memory.max in the v2 hierarchy when the memory controller is
- * enabled there (pure v2 hosts), else the v1 memory controller (this hybrid host).
+ * enabled there (pure v2 hosts), else the v1 memory controller (this hybrid host). Swap is
+ * limited too where the kernel accounts it, so that the process cannot escape into swap.
  */
 function memoryCgroup(): { cgroup: TestCgroup; v1: boolean } {
   const v2Root = cgroupV2Root();
   const controllers = readFileSync(join(v2Root, "cgroup.controllers"), "utf8");
   const subtree = readFileSync(join(v2Root, "cgroup.subtree_control"), "utf8");
-  if (/\bmemory\b/.test(controllers) && /\bmemory\b/.test(subtree)) {
-    return { cgroup: createCgroup(v2Root, "cw-oom", { "memory.max": String(LIMIT_BYTES), "memory.swap.max": "0" }), v1: false };
-  }
   const v1Root = v1ControllerRoot("memory");
-  if (!v1Root) throw new Error("no memory controller in either cgroup hierarchy");
-  const settings: Record<string, string> = { "memory.limit_in_bytes": String(LIMIT_BYTES) };
-  const probe = createCgroup(v1Root, "cw-oom-probe");
-  const hasSwapLimit = existsSync(join(probe.path, "memory.memsw.limit_in_bytes"));
-  void probe.remove();
-  if (hasSwapLimit) settings["memory.memsw.limit_in_bytes"] = String(LIMIT_BYTES);
-  return { cgroup: createCgroup(v1Root, "cw-oom", settings), v1: true };
+  const v1 = !(/\bmemory\b/.test(controllers) && /\bmemory\b/.test(subtree));
+  if (v1 && !v1Root) throw new Error("no memory controller in either cgroup hierarchy");
+  const cgroup = createCgroup(v1 ? (v1Root ?? "") : v2Root, "cw-oom");
+  const limits: [string, string][] = v1
+    ? [
+        ["memory.limit_in_bytes", String(LIMIT_BYTES)],
+        ["memory.memsw.limit_in_bytes", String(LIMIT_BYTES)],
+      ]
+    : [
+        ["memory.max", String(LIMIT_BYTES)],
+        ["memory.swap.max", "0"],
+      ];
+  for (const [file, value] of limits) {
+    const path = join(cgroup.path, file);
+    if (existsSync(path)) writeFileSync(path, value);
+  }
+  const limitFile = join(cgroup.path, v1 ? "memory.limit_in_bytes" : "memory.max");
+  if (readFileSync(limitFile, "utf8").trim() !== String(LIMIT_BYTES)) throw new Error(`could not set ${limitFile}`);
+  return { cgroup, v1 };
 }
 
 describe.skipIf(skip)("eBPF helper: OOM kills", () => {
@@ -47,7 +57,7 @@ describe.skipIf(skip)("eBPF helper: OOM kills", () => {
     const task = createCgroup(cgroupV2Root(), "cw-oom-task");
     cgroups.push(task);
     const memory = memoryCgroup();
-    if (memory.v1) cgroups.push(memory.cgroup);
+    cgroups.push(memory.cgroup);
     const joined = memory.v1 ? [task, memory.cgroup] : [memory.cgroup];
 
     // touches 1 MiB buffers until the limit is hit

@@ -121,6 +121,20 @@ process.stdout.end(() => process.exit(1));`,
     expect(helper.restarts).toBe(0);
   });
 
+  it("gives up with `unavailable` when the helper executable is missing", async () => {
+    const helper = new EbpfHelper({
+      logger: silentLogger(),
+      helperPath: join(dir, "no-such-helper"),
+      delay: () => Promise.reject(new Error("must not restart")),
+    });
+    const unavailable = new Promise<HelperExit>((resolve) => helper.once("unavailable", resolve));
+    helper.start();
+    const exit = await unavailable;
+    await helper.stop();
+    expect(exit).toMatchObject({ code: null, willRestart: false });
+    expect(exit.reason).toContain("ENOENT");
+  });
+
   it("kills and restarts a helper whose stream is corrupt", async () => {
     const corrupt = script("corrupt", `process.stdout.write(Buffer.from([255, 255, 255, 255, 0, 0, 0, 0])); setInterval(() => {}, 1000);`);
     const exits: HelperExit[] = [];

@@ -127,12 +127,13 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
     while (!signal.aborted) {
       const startedAt = this.now();
       const exit = await this.runOnce();
+      const { permanent: _permanent, ...exitInfo } = exit;
       if (signal.aborted) {
-        this.emit("exit", { ...exit, willRestart: false });
+        this.emit("exit", { ...exitInfo, willRestart: false });
         return;
       }
-      if (exit.code !== null && PERMANENT_EXIT_CODES.has(exit.code)) {
-        const final: HelperExit = { ...exit, willRestart: false };
+      if (exit.permanent) {
+        const final: HelperExit = { ...exitInfo, willRestart: false };
         this.log.error({ code: exit.code, reason: exit.reason }, "eBPF helper cannot run on this node; eBPF metrics are off");
         this.emit("exit", final);
         this.emit("unavailable", final);
@@ -142,13 +143,13 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
       const restartDelayMs = backoffDelayMs(this.backoff, this.attempt);
       this.attempt++;
       this.log.warn({ code: exit.code, signal: exit.signal, reason: exit.reason, restartDelayMs }, "eBPF helper died; restarting");
-      this.emit("exit", { ...exit, willRestart: true, restartDelayMs });
+      this.emit("exit", { ...exitInfo, willRestart: true, restartDelayMs });
       await this.delay(restartDelayMs, signal);
       if (!signal.aborted) this.restartCount++;
     }
   }
 
-  private runOnce(): Promise<Omit<HelperExit, "willRestart">> {
+  private runOnce(): Promise<Omit<HelperExit, "willRestart"> & { permanent: boolean }> {
     return new Promise((resolve) => {
       const args = [
         ...this.helperArgs,
@@ -216,7 +217,10 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
           spawnError?.message ??
           protocolError ??
           (code !== null ? `exit code ${code} (${exitReason(code)})${lastLine ? `: ${lastLine}` : ""}` : `killed by ${sig}`);
-        resolve({ code, signal: sig, reason });
+        // a helper that is missing or not executable will not appear by restarting
+        const spawnFailed = spawnError !== undefined && ["ENOENT", "EACCES"].includes((spawnError as NodeJS.ErrnoException).code ?? "");
+        const permanent = spawnFailed || (code !== null && PERMANENT_EXIT_CODES.has(code));
+        resolve({ code, signal: sig, reason, permanent });
       };
       child.on("error", (error) => finish(null, null, error));
       child.on("close", (code, sig) => finish(code, sig));

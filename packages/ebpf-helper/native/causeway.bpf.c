@@ -53,9 +53,18 @@ struct {
 	__type(value, union cw_event);
 } heap SEC(".maps");
 
+/* A task's waits are added to its cgroup's counters in batches of this many (or once a jiffy). */
+#define RUNQ_FLUSH_WAITS 32
+#define PF_EXITING 0x00000004
+
 struct runq_seen {
-	__u64 run_delay; /* task->sched_info.run_delay when last switched out */
-	__u64 pcount;    /* task->sched_info.pcount then; 0 = not seen yet */
+	__u64 run_delay;       /* task->sched_info.run_delay when last switched out */
+	__u64 pcount;          /* task->sched_info.pcount then; 0 = not seen yet */
+	__u64 pending_sum_ns;  /* waits not yet added to the cgroup's counters */
+	__u64 flushed_jiffies;
+	__u32 pending_count;
+	__u32 pending_hist[CW_RUNQ_SLOTS];
+	__u32 _pad;
 };
 
 /* task -> what its run-queue accounting said last time (the sched_info path). */
@@ -334,8 +343,9 @@ static __always_inline long btf_task_state(struct task_struct *t)
  */
 static __always_inline void btf_on_switch_out(struct task_struct *prev)
 {
+	struct cw_counters_value *c;
 	struct runq_seen *seen;
-	__u64 delay, count;
+	__u64 delay, count, delta, waits, now;
 
 	if (!prev->pid)
 		return;
@@ -352,10 +362,35 @@ static __always_inline void btf_on_switch_out(struct task_struct *prev)
 	}
 	if (count == seen->pcount)
 		return;
-	account_runq_waits(prev->cgroups->dfl_cgrp->kn->id, delay - seen->run_delay,
-			   count - seen->pcount);
+	waits = count - seen->pcount;
+	delta = delay - seen->run_delay;
 	seen->run_delay = delay;
 	seen->pcount = count;
+	if ((__s64)delta < 0)
+		return;
+
+	/*
+	 * Batch in task storage: the per-CPU cgroup map lookup is the dearest step, so it runs once
+	 * per RUNQ_FLUSH_WAITS waits, once a jiffy, and when the task exits.
+	 */
+	seen->pending_sum_ns += delta;
+	seen->pending_count += waits;
+	seen->pending_hist[log2_slot(delta / waits / 1000) & (CW_RUNQ_SLOTS - 1)] += waits;
+	now = bpf_jiffies64();
+	if (seen->pending_count < RUNQ_FLUSH_WAITS && now == seen->flushed_jiffies &&
+	    !(prev->flags & PF_EXITING))
+		return;
+	seen->flushed_jiffies = now;
+	c = counters_for(prev->cgroups->dfl_cgrp->kn->id);
+	if (c) {
+		c->runq_delay_sum_ns += seen->pending_sum_ns;
+		c->runq_delay_count += seen->pending_count;
+		for (int i = 0; i < CW_RUNQ_SLOTS; i++)
+			c->runq_delay_hist[i] += seen->pending_hist[i];
+	}
+	seen->pending_sum_ns = 0;
+	seen->pending_count = 0;
+	__builtin_memset(seen->pending_hist, 0, sizeof(seen->pending_hist));
 }
 
 static __always_inline void btf_on_switch(struct task_struct *prev, struct task_struct *next)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -412,6 +413,9 @@ int main(int argc, char **argv)
 		rc = EXIT_LOAD_FAILED;
 		goto cleanup;
 	}
+
+	/* libbpf parsed the kernel's BTF (several MB) while loading; give that memory back */
+	malloc_trim(0);
 
 	hello.flags = (btf_set ? CW_HELLO_TP_BTF : 0) | (want_ringbuf ? CW_HELLO_RINGBUF : 0) |
 		      (btf_set && oom_task ? CW_HELLO_OOM_VICTIM_TASK : 0) |

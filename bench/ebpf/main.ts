@@ -4,6 +4,7 @@
 // helper's resident memory. Needs root. Last line: key=value figures.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
 import { FrameDecoder, defaultHelperPath, nativeSourceDir } from "@causeway/ebpf-helper";
 
 const ROUNDS = Number(process.env.CW_BENCH_ROUNDS ?? 9);
@@ -59,6 +60,21 @@ async function stopHelper(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+async function loopbackConnections(count: number): Promise<void> {
+  const server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const socket = createConnection({ host: "127.0.0.1", port }, () => socket.end());
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+  }
+  await new Promise((resolve) => server.close(resolve));
+}
+
 function rssKib(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(match?.[1] ?? 0);
@@ -98,8 +114,9 @@ const costs = new Map<string, number>();
 try {
   const helper = await startHelper();
   perfPipeUsecPerOp();
-  // some TCP and exit activity for the cold programs
+  // some exits and loopback TCP connections for the programs off the hot path
   for (let i = 0; i < 50; i++) execFileSync("sh", ["-c", "exit 0"]);
+  await loopbackConnections(200);
   for (const p of helperPrograms()) {
     if (p.runCount > 0) costs.set(p.name, p.runTimeNs / p.runCount);
     console.log(`${p.name}: ${p.runCount} runs, ${(p.runCount ? p.runTimeNs / p.runCount : 0).toFixed(1)} ns/event`);
@@ -117,6 +134,7 @@ console.log(
     `sched_wakeup_ns_per_event=${ns("cw_btf_sched_wakeup")}`,
     `runq_method=${costs.has("cw_btf_sched_wakeup") ? "wakeup-timing" : "sched_info"}`,
     `process_exit_ns_per_event=${ns("cw_btf_sched_process_exit")}`,
+    `inet_sock_set_state_ns_per_event=${ns("cw_btf_inet_sock_set_state")}`,
     `perf_pipe_us_per_op_without=${baseUs.toFixed(3)}`,
     `perf_pipe_us_per_op_with=${loadedUs.toFixed(3)}`,
     `perf_pipe_slowdown_pct=${slowdownPct.toFixed(2)}`,

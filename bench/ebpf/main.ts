@@ -34,16 +34,22 @@ function helperPrograms(): ProgStats[] {
  * exactly two context switches: unpinned, the figure swings by 2x with the scheduler's placement.
  */
 function perfPipeUsecPerOp(): number {
-  const out = execFileSync("taskset", ["-c", PIPE_CPU, "perf", "bench", "sched", "pipe", "-l", String(PIPE_LOOPS)], {
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    "taskset",
+    ["-c", PIPE_CPU, "perf", "bench", "sched", "pipe", "-l", String(PIPE_LOOPS)],
+    {
+      encoding: "utf8",
+    },
+  );
   const match = /([\d.]+)\s+usecs\/op/.exec(out);
   if (!match?.[1]) throw new Error(`cannot parse perf bench output:\n${out}`);
   return Number(match[1]);
 }
 
 async function startHelper(): Promise<ChildProcess> {
-  const child = spawn(defaultHelperPath(), ["--interval-ms", "1000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(defaultHelperPath(), ["--interval-ms", "1000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const decoder = new FrameDecoder();
   await new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`helper exited with ${code}`)));
@@ -119,7 +125,9 @@ try {
   await loopbackConnections(200);
   for (const p of helperPrograms()) {
     if (p.runCount > 0) costs.set(p.name, p.runTimeNs / p.runCount);
-    console.log(`${p.name}: ${p.runCount} runs, ${(p.runCount ? p.runTimeNs / p.runCount : 0).toFixed(1)} ns/event`);
+    console.log(
+      `${p.name}: ${p.runCount} runs, ${(p.runCount ? p.runTimeNs / p.runCount : 0).toFixed(1)} ns/event`,
+    );
   }
   await stopHelper(helper);
 } finally {

@@ -8,7 +8,9 @@ const skip = skipUnless("ebpf helper lifecycle", checkRoot(), checkBtf());
 
 /** Names of the helper's programs currently loaded in the kernel. */
 function loadedHelperPrograms(): string[] {
-  const progs = JSON.parse(execFileSync("bpftool", ["prog", "show", "--json"], { encoding: "utf8" })) as { name?: string }[];
+  const progs = JSON.parse(execFileSync("bpftool", ["prog", "show", "--json"], { encoding: "utf8" })) as {
+    name?: string;
+  }[];
   return progs.map((p) => p.name ?? "").filter((n) => n.startsWith("cw_"));
 }
 
@@ -23,38 +25,58 @@ describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
 
   it("exits with the no-permission code and says what is missing when run unprivileged", () => {
     // uid/gid 65534 (nobody) with no capabilities
-    const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", defaultHelperPath()], {
-      encoding: "utf8",
-    });
+    const result = spawnSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", defaultHelperPath()],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(result.status).toBe(HELPER_EXIT_CODES.noPermission);
     expect(result.stderr).toContain("permission denied loading BPF programs");
   });
 
   it.each([
     ["tp_btf and ring buffer", [], { tpBtf: true, ringBuffer: true }],
-    ["raw tracepoints and perf buffer", ["--raw-tracepoints", "--perf-buffer"], { tpBtf: false, ringBuffer: false }],
-  ] as const)("reports events with %s, and detaches everything on SIGTERM", async (_name, flags, expected) => {
-    const helper = spawn(defaultHelperPath(), ["--interval-ms", "100", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
-    const records: HelperRecord[] = [];
-    const decoder = new FrameDecoder();
-    helper.stdout.on("data", (chunk: Buffer) => {
-      for (const out of decoder.push(chunk)) if (out.ok) records.push(out.record);
-    });
-    const exited = new Promise<number | null>((resolve) => helper.once("exit", (code) => resolve(code)));
+    [
+      "raw tracepoints and perf buffer",
+      ["--raw-tracepoints", "--perf-buffer"],
+      { tpBtf: false, ringBuffer: false },
+    ],
+  ] as const)(
+    "reports events with %s, and detaches everything on SIGTERM",
+    async (_name, flags, expected) => {
+      const helper = spawn(defaultHelperPath(), ["--interval-ms", "100", ...flags], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const records: HelperRecord[] = [];
+      const decoder = new FrameDecoder();
+      helper.stdout.on("data", (chunk: Buffer) => {
+        for (const out of decoder.push(chunk)) if (out.ok) records.push(out.record);
+      });
+      const exited = new Promise<number | null>((resolve) => helper.once("exit", (code) => resolve(code)));
 
-    const hello = await waitFor(() => records.find((r) => r.kind === "hello"), { what: "hello" });
-    expect(hello).toMatchObject(expected);
-    expect(loadedHelperPrograms().length).toBeGreaterThan(0);
+      const hello = await waitFor(() => records.find((r) => r.kind === "hello"), { what: "hello" });
+      expect(hello).toMatchObject(expected);
+      expect(loadedHelperPrograms().length).toBeGreaterThan(0);
 
-    const probe = spawnSync("sh", ["-c", "exit 7"]);
-    await waitFor(() => records.some((r) => r.kind === "process-exit" && r.pid === probe.pid && r.exitStatus === 7), {
-      what: "the probe's exit",
-    });
-    await waitFor(() => records.some((r) => r.kind === "interval-end"), { what: "an interval of counters" });
+      const probe = spawnSync("sh", ["-c", "exit 7"]);
+      await waitFor(
+        () => records.some((r) => r.kind === "process-exit" && r.pid === probe.pid && r.exitStatus === 7),
+        {
+          what: "the probe's exit",
+        },
+      );
+      await waitFor(() => records.some((r) => r.kind === "interval-end"), {
+        what: "an interval of counters",
+      });
 
-    helper.kill("SIGTERM");
-    expect(await exited).toBe(HELPER_EXIT_CODES.ok);
-    // the kernel frees programs shortly after their last reference goes (RCU)
-    await waitFor(() => loadedHelperPrograms().length === 0, { what: "the helper's programs to be unloaded" });
-  });
+      helper.kill("SIGTERM");
+      expect(await exited).toBe(HELPER_EXIT_CODES.ok);
+      // the kernel frees programs shortly after their last reference goes (RCU)
+      await waitFor(() => loadedHelperPrograms().length === 0, {
+        what: "the helper's programs to be unloaded",
+      });
+    },
+  );
 });

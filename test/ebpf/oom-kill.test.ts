@@ -3,7 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkBtf, checkRoot, skipUnless } from "@causeway/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { cgroupV2Root, createCgroup, joinCgroupsScript, v1ControllerRoot, type TestCgroup } from "./support/cgroups.js";
+import {
+  cgroupV2Root,
+  createCgroup,
+  joinCgroupsScript,
+  v1ControllerRoot,
+  type TestCgroup,
+} from "./support/cgroups.js";
 import { HelperHarness, buildHelper } from "./support/helper-harness.js";
 
 const skip = skipUnless("ebpf OOM kills", checkRoot(), checkBtf());
@@ -36,7 +42,8 @@ function memoryCgroup(): { cgroup: TestCgroup; v1: boolean } {
     if (existsSync(path)) writeFileSync(path, value);
   }
   const limitFile = join(cgroup.path, v1 ? "memory.limit_in_bytes" : "memory.max");
-  if (readFileSync(limitFile, "utf8").trim() !== String(LIMIT_BYTES)) throw new Error(`could not set ${limitFile}`);
+  if (readFileSync(limitFile, "utf8").trim() !== String(LIMIT_BYTES))
+    throw new Error(`could not set ${limitFile}`);
   return { cgroup, v1 };
 }
 
@@ -63,7 +70,9 @@ describe.skipIf(skip)("eBPF helper: OOM kills", () => {
     // touches 1 MiB buffers until the limit is hit
     const hog = `node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))'`;
     const child = spawn("sh", ["-c", `${joinCgroupsScript(joined)} && exec ${hog}`], { stdio: "ignore" });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_code, signal) => resolve(signal)),
+    );
     expect(await exited).toBe("SIGKILL");
 
     const event = await harness.waitForEvent("oom-kill", (e) => e.pid === child.pid);

@@ -24,7 +24,9 @@ describe.skipIf(skip)("eBPF helper: process exits", () => {
   /** Runs `script` in a shell that first joins a fresh cgroup; resolves with its pid once it ends. */
   function runInCgroup(script: string, onSpawn?: (pid: number) => void): Promise<number> {
     cgroup = createCgroup(cgroupV2Root(), "cw-exit");
-    const child = spawn("sh", ["-c", `${joinCgroupsScript([cgroup])} && exec ${script}`], { stdio: "ignore" });
+    const child = spawn("sh", ["-c", `${joinCgroupsScript([cgroup])} && exec ${script}`], {
+      stdio: "ignore",
+    });
     const pid = child.pid ?? 0;
     onSpawn?.(pid);
     return new Promise((resolve) => child.once("exit", () => resolve(pid)));
@@ -39,12 +41,18 @@ describe.skipIf(skip)("eBPF helper: process exits", () => {
   it("reports SIGKILL", async () => {
     const pid = await runInCgroup("sleep 60", (p) => {
       // the shell joins the cgroup, then execs sleep under the same pid: kill it once it has
-      void waitFor(() => readFileSync(`/proc/${p}/comm`, "utf8") === "sleep\n", { what: "exec of sleep" }).then(() =>
-        process.kill(p, "SIGKILL"),
-      );
+      void waitFor(() => readFileSync(`/proc/${p}/comm`, "utf8") === "sleep\n", {
+        what: "exec of sleep",
+      }).then(() => process.kill(p, "SIGKILL"));
     });
     const event = await harness.waitForEvent("process-exit", (e) => e.pid === pid);
-    expect(event).toMatchObject({ signal: 9, exitStatus: null, coreDumped: false, cgroupId: cgroup?.id, comm: "sleep" });
+    expect(event).toMatchObject({
+      signal: 9,
+      exitStatus: null,
+      coreDumped: false,
+      cgroupId: cgroup?.id,
+      comm: "sleep",
+    });
   });
 
   it("reports a non-zero exit with its status", async () => {

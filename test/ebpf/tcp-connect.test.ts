@@ -66,7 +66,10 @@ describe.skipIf(skip)("eBPF helper: TCP connects", () => {
     });
     expect(event.source.port).toBeGreaterThan(0);
     const id = cgroup?.id ?? 0n;
-    await harness.waitForCounters((s) => (s.cgroups.get(id)?.tcpConnectsFailed ?? 0) >= 1, "failed-connect counter");
+    await harness.waitForCounters(
+      (s) => (s.cgroups.get(id)?.tcpConnectsFailed ?? 0) >= 1,
+      "failed-connect counter",
+    );
   });
 
   it("reports a connect to a listener as successful, with the ports both ends saw", async () => {
@@ -92,20 +95,34 @@ describe.skipIf(skip)("eBPF helper: TCP connects", () => {
       destination: { address: "127.0.0.1", port: serverPort },
     });
     const id = cgroup?.id ?? 0n;
-    await harness.waitForCounters((s) => (s.cgroups.get(id)?.tcpConnectsOk ?? 0) >= 1, "successful-connect counter");
+    await harness.waitForCounters(
+      (s) => (s.cgroups.get(id)?.tcpConnectsOk ?? 0) >= 1,
+      "successful-connect counter",
+    );
   });
 
   it("attributes a listener and its accepted connections to the listener's cgroup", async () => {
     cgroup = createCgroup(cgroupV2Root(), "cw-listen");
     const serverScript = `const s = require("net").createServer(() => {}); s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
-    const server = spawn("sh", ["-c", `${joinCgroupsScript([cgroup])} && exec ${process.execPath} -e '${serverScript}'`], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const port = await new Promise<number>((resolve) => server.stdout.once("data", (c: Buffer) => resolve(Number(c.toString().trim()))));
+    const server = spawn(
+      "sh",
+      ["-c", `${joinCgroupsScript([cgroup])} && exec ${process.execPath} -e '${serverScript}'`],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const port = await new Promise<number>((resolve) =>
+      server.stdout.once("data", (c: Buffer) => resolve(Number(c.toString().trim()))),
+    );
     const id = cgroup.id;
 
     const opened = await harness.waitForEvent("tcp-listen", (e) => e.local.port === port && e.listening);
-    expect(opened).toMatchObject({ cgroupId: id, pid: server.pid, family: 4, local: { address: "127.0.0.1" } });
+    expect(opened).toMatchObject({
+      cgroupId: id,
+      pid: server.pid,
+      family: 4,
+      local: { address: "127.0.0.1" },
+    });
 
     const client = createConnection({ host: "127.0.0.1", port });
     await new Promise((resolve) => client.once("connect", resolve));
@@ -119,7 +136,10 @@ describe.skipIf(skip)("eBPF helper: TCP connects", () => {
     server.kill("SIGKILL");
     const closed = await harness.waitForEvent("tcp-listen", (e) => e.local.port === port && !e.listening);
     expect(closed.cgroupId).toBe(id);
-    await harness.waitForCounters((s) => s.cgroups.get(id)?.tcpListening === 0, "listening gauge back to zero");
+    await harness.waitForCounters(
+      (s) => s.cgroups.get(id)?.tcpListening === 0,
+      "listening gauge back to zero",
+    );
   });
 
   it("reports IPv6 connects", async () => {

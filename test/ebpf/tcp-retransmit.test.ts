@@ -32,7 +32,20 @@ class LossyLink {
     const vc = `cwc${this.tag}`;
     run("ip", ["netns", "add", this.server]);
     run("ip", ["netns", "add", this.client]);
-    run("ip", ["link", "add", vs, "netns", this.server, "type", "veth", "peer", "name", vc, "netns", this.client]);
+    run("ip", [
+      "link",
+      "add",
+      vs,
+      "netns",
+      this.server,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      vc,
+      "netns",
+      this.client,
+    ]);
     for (const [ns, dev, addr] of [
       [this.server, vs, this.serverAddress],
       [this.client, vc, this.clientAddress],
@@ -85,7 +98,9 @@ describe.skipIf(skip)("eBPF helper: TCP retransmits", () => {
 
     // a sink in the server namespace on a kernel-chosen port, which it prints
     const sinkScript = `const s = require("net").createServer((c) => c.resume()); s.listen(0, "${link.serverAddress}", () => console.log(s.address().port));`;
-    const sink = spawn("ip", ["netns", "exec", link.server, process.execPath, "-e", sinkScript], { stdio: ["ignore", "pipe", "inherit"] });
+    const sink = spawn("ip", ["netns", "exec", link.server, process.execPath, "-e", sinkScript], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     children.push(sink);
     const port = await new Promise<number>((resolve, reject) => {
       sink.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -98,10 +113,14 @@ describe.skipIf(skip)("eBPF helper: TCP retransmits", () => {
     children.push(sender);
 
     const id = cgroup.id;
-    const counters = await harness.waitForCounters((s) => {
-      const c = s.cgroups.get(id);
-      return c && c.tcpRetransmits > 0 && s.connections.some((x) => x.cgroupId === id) ? s : undefined;
-    }, "retransmits attributed to the sender's cgroup", 60_000);
+    const counters = await harness.waitForCounters(
+      (s) => {
+        const c = s.cgroups.get(id);
+        return c && c.tcpRetransmits > 0 && s.connections.some((x) => x.cgroupId === id) ? s : undefined;
+      },
+      "retransmits attributed to the sender's cgroup",
+      60_000,
+    );
 
     expect(counters.cgroups.get(id)?.tcpActive).toBe(1);
     const conn = counters.connections.find((x) => x.cgroupId === id);

@@ -5,8 +5,7 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 
 export type DecodeResult =
-  | { readonly ok: true; readonly record: HelperRecord }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly record: HelperRecord } | { readonly ok: false; readonly error: string };
 
 const byType = new Map(Object.values(RECORD_LAYOUTS).map((layout) => [layout.type as number, layout]));
 
@@ -52,7 +51,7 @@ export function formatIpv6(raw: Uint8Array): string {
   }
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -39,7 +39,9 @@ describe("FrameDecoder", () => {
     const decoder = new FrameDecoder();
     const bad = Buffer.alloc(8);
     bad.writeUInt32LE(1 << 30, 0);
-    expect(decoder.push(bad)).toEqual([{ ok: false, fatal: true, error: "frame length 1073741824 outside 4..4096" }]);
+    expect(decoder.push(bad)).toEqual([
+      { ok: false, fatal: true, error: "frame length 1073741824 outside 4..4096" },
+    ]);
     expect(decoder.push(frame(intervalEnd(1, 0n)))).toEqual([]);
   });
 

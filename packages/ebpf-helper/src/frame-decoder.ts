@@ -28,7 +28,11 @@ export class FrameDecoder {
       if (length < 4 || length > CW_CONSTANTS.CW_MAX_FRAME_BYTES) {
         this.broken = true;
         this.pending = Buffer.alloc(0);
-        out.push({ ok: false, fatal: true, error: `frame length ${length} outside 4..${CW_CONSTANTS.CW_MAX_FRAME_BYTES}` });
+        out.push({
+          ok: false,
+          fatal: true,
+          error: `frame length ${length} outside 4..${CW_CONSTANTS.CW_MAX_FRAME_BYTES}`,
+        });
         return out;
       }
       if (this.pending.length - offset - FRAME_HEADER_BYTES < length) break;

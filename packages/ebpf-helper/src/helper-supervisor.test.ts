@@ -105,7 +105,10 @@ process.stdout.end(() => process.exit(1));`,
   });
 
   it("gives up with `unavailable` when the kernel lacks BTF", async () => {
-    const noBtf = script("no-btf", `process.stderr.write("kernel BTF not readable\\n"); process.exit(${HELPER_EXIT_CODES.noBtf});`);
+    const noBtf = script(
+      "no-btf",
+      `process.stderr.write("kernel BTF not readable\\n"); process.exit(${HELPER_EXIT_CODES.noBtf});`,
+    );
     const helper = new EbpfHelper({
       logger: silentLogger(),
       helperPath: process.execPath,
@@ -136,7 +139,10 @@ process.stdout.end(() => process.exit(1));`,
   });
 
   it("kills and restarts a helper whose stream is corrupt", async () => {
-    const corrupt = script("corrupt", `process.stdout.write(Buffer.from([255, 255, 255, 255, 0, 0, 0, 0])); setInterval(() => {}, 1000);`);
+    const corrupt = script(
+      "corrupt",
+      `process.stdout.write(Buffer.from([255, 255, 255, 255, 0, 0, 0, 0])); setInterval(() => {}, 1000);`,
+    );
     const exits: HelperExit[] = [];
     const helper = new EbpfHelper({
       logger: silentLogger(),
@@ -153,8 +159,15 @@ process.stdout.end(() => process.exit(1));`,
   });
 
   it("stop() ends a running helper with SIGTERM", async () => {
-    const sleeper = script("sleeper", `process.on("SIGTERM", () => process.exit(0)); frame(L.cw_hello, () => {}); setInterval(() => {}, 1000);`);
-    const helper = new EbpfHelper({ logger: silentLogger(), helperPath: process.execPath, helperArgs: [sleeper] });
+    const sleeper = script(
+      "sleeper",
+      `process.on("SIGTERM", () => process.exit(0)); frame(L.cw_hello, () => {}); setInterval(() => {}, 1000);`,
+    );
+    const helper = new EbpfHelper({
+      logger: silentLogger(),
+      helperPath: process.execPath,
+      helperArgs: [sleeper],
+    });
     const ready = new Promise((resolve) => helper.once("ready", resolve));
     const exits: HelperExit[] = [];
     helper.on("exit", (e) => exits.push(e));

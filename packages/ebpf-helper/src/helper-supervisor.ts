@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import type { Logger } from "@causeway/runtime";
-import { DEFAULT_BACKOFF, backoffDelayMs, realDelay, type BackoffPolicy, type DelayFunction } from "./backoff.js";
+import {
+  DEFAULT_BACKOFF,
+  backoffDelayMs,
+  realDelay,
+  type BackoffPolicy,
+  type DelayFunction,
+} from "./backoff.js";
 import { PERMANENT_EXIT_CODES, exitReason } from "./exit-codes.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { defaultHelperPath } from "./helper-path.js";
@@ -134,7 +140,10 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
       }
       if (exit.permanent) {
         const final: HelperExit = { ...exitInfo, willRestart: false };
-        this.log.error({ code: exit.code, reason: exit.reason }, "eBPF helper cannot run on this node; eBPF metrics are off");
+        this.log.error(
+          { code: exit.code, reason: exit.reason },
+          "eBPF helper cannot run on this node; eBPF metrics are off",
+        );
         this.emit("exit", final);
         this.emit("unavailable", final);
         return;
@@ -142,7 +151,10 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
       if (this.now() - startedAt >= this.stableRunMs) this.attempt = 0;
       const restartDelayMs = backoffDelayMs(this.backoff, this.attempt);
       this.attempt++;
-      this.log.warn({ code: exit.code, signal: exit.signal, reason: exit.reason, restartDelayMs }, "eBPF helper died; restarting");
+      this.log.warn(
+        { code: exit.code, signal: exit.signal, reason: exit.reason, restartDelayMs },
+        "eBPF helper died; restarting",
+      );
       this.emit("exit", { ...exitInfo, willRestart: true, restartDelayMs });
       await this.delay(restartDelayMs, signal);
       if (!signal.aborted) this.restartCount++;
@@ -181,7 +193,10 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
           const record = out.record;
           switch (record.kind) {
             case "hello":
-              this.log.info({ tpBtf: record.tpBtf, ringBuffer: record.ringBuffer, oomVictimTask: record.oomVictimTask }, "eBPF helper attached");
+              this.log.info(
+                { tpBtf: record.tpBtf, ringBuffer: record.ringBuffer, oomVictimTask: record.oomVictimTask },
+                "eBPF helper attached",
+              );
               this.emit("ready", record);
               break;
             case "cgroup-counters":
@@ -191,7 +206,12 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
               connections.push(record);
               break;
             case "interval-end":
-              this.emit("counters", { tsNs: record.tsNs, cgroups, connections, eventsLost: record.eventsLost });
+              this.emit("counters", {
+                tsNs: record.tsNs,
+                cgroups,
+                connections,
+                eventsLost: record.eventsLost,
+              });
               cgroups = new Map();
               connections = [];
               break;
@@ -216,9 +236,13 @@ export class EbpfHelper extends EventEmitter<EbpfHelperEvents> {
         const reason =
           spawnError?.message ??
           protocolError ??
-          (code !== null ? `exit code ${code} (${exitReason(code)})${lastLine ? `: ${lastLine}` : ""}` : `killed by ${sig}`);
+          (code !== null
+            ? `exit code ${code} (${exitReason(code)})${lastLine ? `: ${lastLine}` : ""}`
+            : `killed by ${sig}`);
         // a helper that is missing or not executable will not appear by restarting
-        const spawnFailed = spawnError !== undefined && ["ENOENT", "EACCES"].includes((spawnError as NodeJS.ErrnoException).code ?? "");
+        const spawnFailed =
+          spawnError !== undefined &&
+          ["ENOENT", "EACCES"].includes((spawnError as NodeJS.ErrnoException).code ?? "");
         const permanent = spawnFailed || (code !== null && PERMANENT_EXIT_CODES.has(code));
         resolve({ code, signal: sig, reason, permanent });
       };

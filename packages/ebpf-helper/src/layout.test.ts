@@ -17,7 +17,16 @@ let dir: string;
 function compileAndRun(name: string, source: string): Buffer {
   const file = join(dir, `${name}.c`);
   writeFileSync(file, source);
-  execFileSync("cc", ["-std=gnu11", "-Wall", "-Werror", "-I", nativeSourceDir(), file, "-o", join(dir, name)]);
+  execFileSync("cc", [
+    "-std=gnu11",
+    "-Wall",
+    "-Werror",
+    "-I",
+    nativeSourceDir(),
+    file,
+    "-o",
+    join(dir, name),
+  ]);
   return execFileSync(join(dir, name));
 }
 
@@ -38,14 +47,16 @@ describe("layout table against causeway.h", () => {
         );
       }
     }
-    for (const name of Object.keys(CW_CONSTANTS)) lines.push(`printf("const ${name} %d\\n", (int)(${name}));`);
+    for (const name of Object.keys(CW_CONSTANTS))
+      lines.push(`printf("const ${name} %d\\n", (int)(${name}));`);
     const source = `#include <stddef.h>\n#include <stdio.h>\n#include <linux/types.h>\n#include "causeway.h"\nint main(void) {\n${lines.join("\n")}\nreturn 0;\n}\n`;
     const actual = compileAndRun("offsets", source).toString("utf8").trim().split("\n");
 
     const expected: string[] = [];
     for (const [struct, layout] of layouts) {
       expected.push(`${struct} size ${layout.size}`, `${struct} type ${layout.type}`);
-      for (const [field, f] of Object.entries(layout.fields)) expected.push(`${struct}.${field} ${f.offset} ${f.size}`);
+      for (const [field, f] of Object.entries(layout.fields))
+        expected.push(`${struct}.${field} ${f.offset} ${f.size}`);
     }
     for (const [name, value] of Object.entries(CW_CONSTANTS)) expected.push(`const ${name} ${value}`);
     expect(actual).toEqual(expected);

@@ -51,13 +51,21 @@ export class HelperHarness {
     timeoutMs = 15_000,
   ): Promise<Extract<HelperEvent, { kind: K }>> {
     return waitFor(
-      () => this.events.find((e): e is Extract<HelperEvent, { kind: K }> => e.kind === kind && match(e as Extract<HelperEvent, { kind: K }>)),
+      () =>
+        this.events.find(
+          (e): e is Extract<HelperEvent, { kind: K }> =>
+            e.kind === kind && match(e as Extract<HelperEvent, { kind: K }>),
+        ),
       { what: `a ${kind} event`, timeoutMs },
     );
   }
 
   /** Waits until the latest counters satisfy `probe` (counters arrive once per interval). */
-  waitForCounters<T>(probe: (s: CounterSnapshot) => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  waitForCounters<T>(
+    probe: (s: CounterSnapshot) => T | undefined | false,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<T> {
     return waitFor(() => (this.latest ? probe(this.latest) : undefined), { what, timeoutMs });
   }
 }

@@ -124,11 +124,13 @@ export class VictoriaMetricsProcess {
     if (!res.ok) throw new Error(`import: HTTP ${res.status}: ${await res.text()}`);
   }
 
-  /** Runs an instant PromQL query (after a flush) and returns the vector result. */
-  async query(promql: string, timeMs?: number): Promise<PromQLSample[]> {
+  /**
+   * Runs an instant PromQL query (after a flush) at `timeMs` (default: now, to the millisecond;
+   * VictoriaMetrics' own default truncates to the second and misses samples written just now).
+   */
+  async query(promql: string, timeMs: number = Date.now()): Promise<PromQLSample[]> {
     await this.flush();
-    const params = new URLSearchParams({ query: promql, nocache: "1" });
-    if (timeMs !== undefined) params.set("time", (timeMs / 1000).toString());
+    const params = new URLSearchParams({ query: promql, nocache: "1", time: (timeMs / 1000).toFixed(3) });
     const res = await fetch(`${this.url}/api/v1/query?${params.toString()}`);
     const body = (await res.json()) as {
       status: string;

@@ -27,6 +27,7 @@ export interface ReceiverHarness {
 export async function startReceiver(
   options: {
     vmUrl?: string;
+    maxQueuedLines?: number;
     maxMessageBytes?: number;
     overrides?: Partial<OtlpReceiverOptions>;
   } = {},
@@ -37,7 +38,7 @@ export async function startReceiver(
   const writer = options.vmUrl
     ? new VictoriaMetricsWriter({
         url: options.vmUrl,
-        maxQueuedLines: 1_000_000,
+        maxQueuedLines: options.maxQueuedLines ?? 1_000_000,
         maxBatchLines: 10_000,
         maxBackoffMs: 2000,
         log,
@@ -47,6 +48,7 @@ export async function startReceiver(
     series: writer ?? { write: () => undefined },
     onEdge: (e) => edges.push(e),
     onSymptom: (s) => symptoms.push(s),
+    ...(writer ? { backpressure: () => writer.saturated } : {}),
     log,
     ...options.overrides,
   });

@@ -21,6 +21,8 @@ export interface OtlpReceiverOptions {
   readonly thresholds?: Partial<ServiceSymptomThresholds>;
   /** Requests being decoded and processed at once, in bytes; above it requests are refused (retry later). */
   readonly maxInFlightBytes?: number;
+  /** Downstream backpressure (e.g. the VictoriaMetrics queue is nearly full): refuse new data. */
+  readonly backpressure?: () => boolean;
   /** Advertised to refused clients. */
   readonly retryAfterMs?: number;
   readonly resourceAttributeLabels?: readonly string[];
@@ -100,7 +102,7 @@ export class OtlpReceiver {
   /** Reserves room for a request of `bytes`; false means overloaded: refuse with retry information. */
   admit(bytes: number): boolean {
     const max = this.#o.maxInFlightBytes ?? 64 * 1024 * 1024;
-    if (this.#inFlightBytes + bytes > max && this.#inFlightBytes > 0) {
+    if ((this.#inFlightBytes + bytes > max && this.#inFlightBytes > 0) || this.#o.backpressure?.()) {
       this.stats.refusedOverload++;
       return false;
     }

@@ -38,6 +38,11 @@ export class VictoriaMetricsWriter implements SeriesSink {
     return this.#queue.length;
   }
 
+  /** True when the queue is past its high-water mark (80%): senders should back off. */
+  get saturated(): boolean {
+    return this.#queue.length >= this.#o.maxQueuedLines * 0.8;
+  }
+
   write(lines: readonly string[]): void {
     for (const line of lines) this.#queue.push(line);
     const excess = this.#queue.length - this.#o.maxQueuedLines;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chartDir, ciDir, ciValuesFiles, find, helm, type K8sObject, NAMESPACE, template } from "./helm.js";
 import { restrictedViolations } from "./restricted.js";
 import { join } from "node:path";
+import { ACTION_RBAC, actionServiceAccountName } from "@causeway/remediation";
 
 type Json = Record<string, unknown>;
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
@@ -205,23 +206,22 @@ describe("RBAC", () => {
     const own = find(objs, "Role", "-executor");
     expect(grants(rules(own))).toEqual(["/secrets:create", "/secrets:delete", "/serviceaccounts/token:create"]);
     const tokenRule = rules(own).find((r) => r.resources.includes("serviceaccounts/token"));
-    const actions = ["rollout-restart", "scale", "set-resources", "rollout-undo", "delete-pod", "cordon"];
-    expect(tokenRule?.resourceNames?.sort()).toEqual(actions.map((a) => `cw-causeway-action-${a}`).sort());
+    const actions = Object.keys(ACTION_RBAC) as (keyof typeof ACTION_RBAC)[];
+    expect(actions.length).toBeGreaterThan(5);
+    expect(tokenRule?.resourceNames?.sort()).toEqual(actions.map((a) => actionServiceAccountName(a)).sort());
     expect(grants(rules(find(objs, "ClusterRole", "-executor")))).toEqual(["authorization.k8s.io/selfsubjectaccessreviews:create"]);
-    const expected: Record<string, string[]> = {
-      "rollout-restart": ["apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"],
-      scale: ["apps/deployments/scale:update", "apps/statefulsets/scale:update"],
-      "set-resources": ["apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"],
-      "rollout-undo": ["apps/deployments:patch", "apps/replicasets:list"],
-      "delete-pod": ["/pods:delete"],
-      cordon: ["/nodes:patch"],
-    };
+    // Each per-action ClusterRole carries exactly the rules @causeway/remediation declares for it.
     for (const a of actions) {
-      find(objs, "ServiceAccount", `-action-${a}`);
-      expect(grants(rules(find(objs, "ClusterRole", `-action-${a}`))), a).toEqual(expected[a]);
+      const sa = find(objs, "ServiceAccount", `-action-${a}`);
+      expect(sa.metadata.name).toBe(actionServiceAccountName(a));
+      const declared = ACTION_RBAC[a].rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
+      expect(grants(rules(find(objs, "ClusterRole", `-action-${a}`))), a).toEqual(grants(declared));
       const binding = find(objs, "ClusterRoleBinding", `-action-${a}`) as unknown as { subjects: Json[]; roleRef: Json };
-      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: `cw-causeway-action-${a}`, namespace: NAMESPACE }]);
+      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: actionServiceAccountName(a), namespace: NAMESPACE }]);
     }
+    // Spot-check against the brief, independent of the remediation package.
+    expect(grants(rules(find(objs, "ClusterRole", "-action-delete-pod")))).toEqual(["/pods:delete", "/pods:get"]);
+    expect(grants(rules(find(objs, "ClusterRole", "-action-cordon")))).toEqual(["/nodes:get", "/nodes:patch"]);
     expect(objs.some((o) => JSON.stringify(o).includes('"cluster-admin"'))).toBe(false);
   });
 

@@ -282,6 +282,10 @@ describe("NetworkPolicies", () => {
     expect(objs.filter((o) => o.kind === "StatefulSet")).toEqual([]);
     const env = container(find(objs, "Deployment", "-mediator")).env as { name: string; value?: string }[];
     expect(env.find((e) => e.name === "CAUSEWAY_VICTORIAMETRICS_URL")?.value).toBe("http://victoria-metrics.monitoring.svc:8428");
+    const np = find(objs, "NetworkPolicy", "-agent").spec as { egress: { to?: unknown[]; ports?: { port: number }[] }[] };
+    const vmRule = np.egress.find((r) => r.to === undefined);
+    expect(vmRule?.ports).toEqual([{ protocol: "TCP", port: 8428 }]);
+    expect(np.egress.filter((r) => r.to === undefined)).toHaveLength(1);
   });
 });
 

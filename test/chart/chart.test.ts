@@ -80,6 +80,15 @@ describe("chart scenarios", () => {
     expect(res.stderr).toContain("tls.mode=provided requires tls.existingSecret");
   });
 
+  it("the OpenAPI validator rejects a malformed object (it is live, not a no-op)", async () => {
+    const { Deployment } = await import("kubernetes-models/apps/v1/Deployment");
+    const d = find(await render("default-values.yaml"), "Deployment", "-mediator");
+    expect(() => new Deployment(d as never).validate()).not.toThrow();
+    const broken = structuredClone(d) as unknown as { spec: { replicas: unknown } };
+    broken.spec.replicas = "one";
+    expect(() => new Deployment(broken as never).validate()).toThrow(/replicas/);
+  });
+
   it.each(scenarios)("renders %s into objects that validate against the Kubernetes OpenAPI schemas", async (file) => {
     const objs = await render(file);
     expect(objs.length).toBeGreaterThan(5);

@@ -38,7 +38,9 @@ function rules(o: K8sObject): Rule[] {
 /** Flattens rules to "group/resource:verb" strings, sorted, for exact comparison. */
 function grants(rs: Rule[]): string[] {
   const out: string[] = [];
-  for (const r of rs) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.push(`${g}/${res}:${v}`);
+  for (const r of rs)
+    for (const g of r.apiGroups)
+      for (const res of r.resources) for (const v of r.verbs) out.push(`${g}/${res}:${v}`);
   return out.sort();
 }
 
@@ -67,7 +69,13 @@ describe("chart scenarios", () => {
   });
 
   it("values.schema.json rejects unknown keys at nested levels and bad enums", async () => {
-    for (const set of ["agent.bogus=1", "mediator.persistence.bogus=1", "bogus=1", "tls.mode=selfsigned", "executor.actions={drain}"]) {
+    for (const set of [
+      "agent.bogus=1",
+      "mediator.persistence.bogus=1",
+      "bogus=1",
+      "tls.mode=selfsigned",
+      "executor.actions={drain}",
+    ]) {
       const res = await helm(["template", "x", chartDir, "--set", set]);
       expect(res.code, set).not.toBe(0);
       expect(res.stderr, set).toMatch(/schema|not allowed|must be one of|value must be/i);
@@ -89,23 +97,33 @@ describe("chart scenarios", () => {
     expect(() => new Deployment(broken as never).validate()).toThrow(/replicas/);
   });
 
-  it.each(scenarios)("renders %s into objects that validate against the Kubernetes OpenAPI schemas", async (file) => {
-    const objs = await render(file);
-    expect(objs.length).toBeGreaterThan(5);
-    for (const o of objs) {
-      const [groupVersion, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["v1", undefined];
-      if (o.apiVersion.startsWith("monitoring.coreos.com/")) continue; // CRD, not in the core OpenAPI
-      const modPath = version ? `kubernetes-models/${groupVersion}/${version}/${o.kind}` : `kubernetes-models/v1/${o.kind}`;
-      const mod = (await import(/* @vite-ignore */ modPath)) as Record<string, new (d: unknown) => { validate(): void }>;
-      const Ctor = mod[o.kind];
-      expect(Ctor, `${modPath} exports ${o.kind}`).toBeTypeOf("function");
-      if (!Ctor) continue;
-      expect(() => new Ctor(o).validate(), `${o.kind}/${o.metadata.name} in ${file}`).not.toThrow();
-      if (o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding" && o.kind !== "PriorityClass") {
-        expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+  it.each(scenarios)(
+    "renders %s into objects that validate against the Kubernetes OpenAPI schemas",
+    async (file) => {
+      const objs = await render(file);
+      expect(objs.length).toBeGreaterThan(5);
+      for (const o of objs) {
+        const [groupVersion, version] = o.apiVersion.includes("/")
+          ? o.apiVersion.split("/")
+          : ["v1", undefined];
+        if (o.apiVersion.startsWith("monitoring.coreos.com/")) continue; // CRD, not in the core OpenAPI
+        const modPath = version
+          ? `kubernetes-models/${groupVersion}/${version}/${o.kind}`
+          : `kubernetes-models/v1/${o.kind}`;
+        const mod = (await import(/* @vite-ignore */ modPath)) as Record<
+          string,
+          new (d: unknown) => { validate(): void }
+        >;
+        const Ctor = mod[o.kind];
+        expect(Ctor, `${modPath} exports ${o.kind}`).toBeTypeOf("function");
+        if (!Ctor) continue;
+        expect(() => new Ctor(o).validate(), `${o.kind}/${o.metadata.name} in ${file}`).not.toThrow();
+        if (o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding" && o.kind !== "PriorityClass") {
+          expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe("security posture", () => {
@@ -128,7 +146,11 @@ describe("security posture", () => {
     const mounts = c.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
     const volumes = spec.volumes as Json[];
     const hostVolumes = volumes.filter((v) => v.hostPath !== undefined);
-    expect(hostVolumes.map((v) => (v.hostPath as Json).path).sort()).toEqual(["/proc", "/sys", "/sys/fs/cgroup"]);
+    expect(hostVolumes.map((v) => (v.hostPath as Json).path).sort()).toEqual([
+      "/proc",
+      "/sys",
+      "/sys/fs/cgroup",
+    ]);
     for (const hv of hostVolumes) {
       const m = mounts.find((x) => x.name === hv.name);
       expect(m?.readOnly, `${String(hv.name)} must be mounted read-only`).toBe(true);
@@ -138,10 +160,13 @@ describe("security posture", () => {
     // Projected token with the mediator's audience; no default API token.
     expect(spec.automountServiceAccountToken).toBe(false);
     const projected = volumes.find((v) => v.projected !== undefined)?.projected as { sources: Json[] };
-    const token = projected.sources.find((s) => s.serviceAccountToken !== undefined)?.serviceAccountToken as Json;
+    const token = projected.sources.find((s) => s.serviceAccountToken !== undefined)
+      ?.serviceAccountToken as Json;
     expect(token.audience).toBe("causeway-mediator");
     // The agent is not restricted-compliant by design; the checker must say so.
-    expect(restrictedViolations(spec)).toEqual(expect.arrayContaining(["hostPID", "agent: adds capability BPF"]));
+    expect(restrictedViolations(spec)).toEqual(
+      expect.arrayContaining(["hostPID", "agent: adds capability BPF"]),
+    );
   });
 
   it("agent.privileged=true is an explicit opt-in", async () => {
@@ -151,25 +176,36 @@ describe("security posture", () => {
     expect((def.securityContext as Json).privileged).toBe(false);
   });
 
-  it.each(scenarios)("%s: every pod but the agent's (and a cluster-admin executor's) meets Pod Security restricted", async (file) => {
-    const objs = await render(file);
-    const ws = workloads(objs);
-    expect(ws.length).toBeGreaterThan(1);
-    for (const w of ws) {
-      const component = w.metadata.labels?.["app.kubernetes.io/component"];
-      const violations = restrictedViolations(podSpec(w));
-      if (component === "agent") continue;
-      expect(violations, `${w.kind}/${w.metadata.name}`).toEqual([]);
-      expect((container(w).securityContext as Json).readOnlyRootFilesystem).toBe(true);
-      const res = container(w).resources as { requests?: Json; limits?: Json };
-      expect(res.requests?.cpu && res.requests.memory && res.limits?.cpu && res.limits.memory).toBeTruthy();
-    }
-  });
+  it.each(scenarios)(
+    "%s: every pod but the agent's (and a cluster-admin executor's) meets Pod Security restricted",
+    async (file) => {
+      const objs = await render(file);
+      const ws = workloads(objs);
+      expect(ws.length).toBeGreaterThan(1);
+      for (const w of ws) {
+        const component = w.metadata.labels?.["app.kubernetes.io/component"];
+        const violations = restrictedViolations(podSpec(w));
+        if (component === "agent") continue;
+        expect(violations, `${w.kind}/${w.metadata.name}`).toEqual([]);
+        expect((container(w).securityContext as Json).readOnlyRootFilesystem).toBe(true);
+        const res = container(w).resources as { requests?: Json; limits?: Json };
+        expect(res.requests?.cpu && res.requests.memory && res.limits?.cpu && res.limits.memory).toBeTruthy();
+      }
+    },
+  );
 
   it("the restricted checker catches each class of violation", () => {
     const good = {
       securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-      containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } }],
+      containers: [
+        {
+          name: "c",
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+          },
+        },
+      ],
       volumes: [{ name: "d", emptyDir: {} }],
     };
     expect(restrictedViolations(good)).toEqual([]);
@@ -178,18 +214,53 @@ describe("security posture", () => {
     expect(bad({ hostIPC: true })).toBe(1);
     expect(bad({ volumes: [{ name: "h", hostPath: { path: "/" } }] })).toBe(1);
     expect(bad({ securityContext: { seccompProfile: { type: "Unconfined" }, runAsNonRoot: true } })).toBe(1);
-    expect(bad({ containers: [{ name: "c", securityContext: { privileged: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }] })).toBe(1);
-    expect(bad({ containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["SYS_ADMIN"] } } }] })).toBe(1);
-    expect(bad({ containers: [{ name: "c", securityContext: { capabilities: { drop: ["ALL"] } } }] })).toBe(1);
-    expect(bad({ containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false } }] })).toBe(1);
+    expect(
+      bad({
+        containers: [
+          {
+            name: "c",
+            securityContext: {
+              privileged: true,
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+            },
+          },
+        ],
+      }),
+    ).toBe(1);
+    expect(
+      bad({
+        containers: [
+          {
+            name: "c",
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"], add: ["SYS_ADMIN"] },
+            },
+          },
+        ],
+      }),
+    ).toBe(1);
+    expect(bad({ containers: [{ name: "c", securityContext: { capabilities: { drop: ["ALL"] } } }] })).toBe(
+      1,
+    );
+    expect(bad({ containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false } }] })).toBe(
+      1,
+    );
   });
 });
 
 describe("RBAC", () => {
   it("agent and mediator get exactly the verbs they use", async () => {
     const objs = await render("default-values.yaml");
-    expect(grants(rules(find(objs, "ClusterRole", "-agent")))).toEqual(["/nodes:get", "/pods:get", "/pods:list", "/pods:watch"]);
-    const read = (g: string, rs: string[]) => rs.flatMap((r) => ["get", "list", "watch"].map((v) => `${g}/${r}:${v}`));
+    expect(grants(rules(find(objs, "ClusterRole", "-agent")))).toEqual([
+      "/nodes:get",
+      "/pods:get",
+      "/pods:list",
+      "/pods:watch",
+    ]);
+    const read = (g: string, rs: string[]) =>
+      rs.flatMap((r) => ["get", "list", "watch"].map((v) => `${g}/${r}:${v}`));
     expect(grants(rules(find(objs, "ClusterRole", "-mediator")))).toEqual(
       [
         ...read("", ["nodes", "pods", "services", "events"]),
@@ -203,7 +274,9 @@ describe("RBAC", () => {
     );
     // No executor objects by default, and the approver role carries only the custom verb.
     expect(objs.filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "executor")).toEqual([]);
-    expect(grants(rules(find(objs, "ClusterRole", "causeway-approver")))).toEqual(["causeway.dev/remediations:approve"]);
+    expect(grants(rules(find(objs, "ClusterRole", "causeway-approver")))).toEqual([
+      "causeway.dev/remediations:approve",
+    ]);
     // No wildcard anywhere.
     for (const o of objs.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
       expect(JSON.stringify(o.rules)).not.toContain('"*"');
@@ -213,24 +286,45 @@ describe("RBAC", () => {
   it("the executor has one ServiceAccount and ClusterRole per action, each with only that action's verbs", async () => {
     const objs = await render("executor-values.yaml");
     const own = find(objs, "Role", "-executor");
-    expect(grants(rules(own))).toEqual(["/secrets:create", "/secrets:delete", "/serviceaccounts/token:create"]);
+    expect(grants(rules(own))).toEqual([
+      "/secrets:create",
+      "/secrets:delete",
+      "/serviceaccounts/token:create",
+    ]);
     const tokenRule = rules(own).find((r) => r.resources.includes("serviceaccounts/token"));
     const actions = Object.keys(ACTION_RBAC) as (keyof typeof ACTION_RBAC)[];
     expect(actions.length).toBeGreaterThan(5);
     expect(tokenRule?.resourceNames?.sort()).toEqual(actions.map((a) => actionServiceAccountName(a)).sort());
-    expect(grants(rules(find(objs, "ClusterRole", "-executor")))).toEqual(["authorization.k8s.io/selfsubjectaccessreviews:create"]);
+    expect(grants(rules(find(objs, "ClusterRole", "-executor")))).toEqual([
+      "authorization.k8s.io/selfsubjectaccessreviews:create",
+    ]);
     // Each per-action ClusterRole carries exactly the rules @causeway/remediation declares for it.
     for (const a of actions) {
       const sa = find(objs, "ServiceAccount", `-action-${a}`);
       expect(sa.metadata.name).toBe(actionServiceAccountName(a));
-      const declared = ACTION_RBAC[a].rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
+      const declared = ACTION_RBAC[a].rules.map((r) => ({
+        apiGroups: [...r.apiGroups],
+        resources: [...r.resources],
+        verbs: [...r.verbs],
+      }));
       expect(grants(rules(find(objs, "ClusterRole", `-action-${a}`))), a).toEqual(grants(declared));
-      const binding = find(objs, "ClusterRoleBinding", `-action-${a}`) as unknown as { subjects: Json[]; roleRef: Json };
-      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: actionServiceAccountName(a), namespace: NAMESPACE }]);
+      const binding = find(objs, "ClusterRoleBinding", `-action-${a}`) as unknown as {
+        subjects: Json[];
+        roleRef: Json;
+      };
+      expect(binding.subjects).toEqual([
+        { kind: "ServiceAccount", name: actionServiceAccountName(a), namespace: NAMESPACE },
+      ]);
     }
     // Spot-check against the brief, independent of the remediation package.
-    expect(grants(rules(find(objs, "ClusterRole", "-action-delete-pod")))).toEqual(["/pods:delete", "/pods:get"]);
-    expect(grants(rules(find(objs, "ClusterRole", "-action-cordon")))).toEqual(["/nodes:get", "/nodes:patch"]);
+    expect(grants(rules(find(objs, "ClusterRole", "-action-delete-pod")))).toEqual([
+      "/pods:delete",
+      "/pods:get",
+    ]);
+    expect(grants(rules(find(objs, "ClusterRole", "-action-cordon")))).toEqual([
+      "/nodes:get",
+      "/nodes:patch",
+    ]);
     expect(objs.some((o) => JSON.stringify(o).includes('"cluster-admin"'))).toBe(false);
   });
 
@@ -243,17 +337,31 @@ describe("RBAC", () => {
 });
 
 describe("NetworkPolicies", () => {
-  type Peer = { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: Json; ipBlock?: { cidr: string } };
+  type Peer = {
+    podSelector?: { matchLabels: Record<string, string> };
+    namespaceSelector?: Json;
+    ipBlock?: { cidr: string };
+  };
   type EgressRule = { to?: Peer[]; ports?: { protocol: string; port: number }[] };
 
   it("the agent may reach only the mediator, VictoriaMetrics, the kube API and DNS", async () => {
     const objs = await render("default-values.yaml");
-    const np = find(objs, "NetworkPolicy", "-agent").spec as { policyTypes: string[]; egress: EgressRule[]; podSelector: Json };
+    const np = find(objs, "NetworkPolicy", "-agent").spec as {
+      policyTypes: string[];
+      egress: EgressRule[];
+      podSelector: Json;
+    };
     expect(np.policyTypes).toEqual(["Ingress", "Egress"]);
-    expect((np.podSelector.matchLabels as Record<string, string>)["app.kubernetes.io/component"]).toBe("agent");
+    expect((np.podSelector.matchLabels as Record<string, string>)["app.kubernetes.io/component"]).toBe(
+      "agent",
+    );
     const summary = np.egress.map((r) => {
       const peers = (r.to ?? []).map((p) =>
-        p.ipBlock ? `cidr:${p.ipBlock.cidr}` : p.namespaceSelector ? "dns" : `pod:${p.podSelector?.matchLabels["app.kubernetes.io/component"]}`,
+        p.ipBlock
+          ? `cidr:${p.ipBlock.cidr}`
+          : p.namespaceSelector
+            ? "dns"
+            : `pod:${p.podSelector?.matchLabels["app.kubernetes.io/component"]}`,
       );
       return `${peers.join("+")} ${(r.ports ?? []).map((p) => `${p.protocol}/${p.port}`).join(",")}`;
     });
@@ -263,26 +371,49 @@ describe("NetworkPolicies", () => {
       "dns UDP/53,TCP/53",
       "cidr:0.0.0.0/0 TCP/443,TCP/6443",
     ]);
-    for (const r of np.egress) expect(r.to?.length, "no egress rule may be open to all peers").toBeGreaterThan(0);
+    for (const r of np.egress)
+      expect(r.to?.length, "no egress rule may be open to all peers").toBeGreaterThan(0);
   });
 
   it("the kube API CIDR and ports are configurable", async () => {
-    const objs = await template([], ["networkPolicy.kubeAPI.cidrs={10.96.0.1/32}", "networkPolicy.kubeAPI.ports={443}"]);
+    const objs = await template(
+      [],
+      ["networkPolicy.kubeAPI.cidrs={10.96.0.1/32}", "networkPolicy.kubeAPI.ports={443}"],
+    );
     const np = find(objs, "NetworkPolicy", "-agent").spec as { egress: EgressRule[] };
     const api = np.egress.find((r) => r.to?.some((p) => p.ipBlock));
-    expect(api).toEqual({ to: [{ ipBlock: { cidr: "10.96.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    expect(api).toEqual({
+      to: [{ ipBlock: { cidr: "10.96.0.1/32" } }],
+      ports: [{ protocol: "TCP", port: 443 }],
+    });
   });
 
   it("every workload is selected by a NetworkPolicy, VictoriaMetrics admits only the mediator and agents", async () => {
     for (const file of scenarios) {
       const objs = await render(file);
       const selected = new Set(
-        objs.filter((o) => o.kind === "NetworkPolicy").map((o) => ((o.spec as Json).podSelector as { matchLabels: Record<string, string> }).matchLabels["app.kubernetes.io/component"]),
+        objs
+          .filter((o) => o.kind === "NetworkPolicy")
+          .map(
+            (o) =>
+              ((o.spec as Json).podSelector as { matchLabels: Record<string, string> }).matchLabels[
+                "app.kubernetes.io/component"
+              ],
+          ),
       );
-      for (const w of workloads(objs)) expect(selected.has(w.metadata.labels?.["app.kubernetes.io/component"]), `${file}: ${w.metadata.name}`).toBe(true);
+      for (const w of workloads(objs))
+        expect(
+          selected.has(w.metadata.labels?.["app.kubernetes.io/component"]),
+          `${file}: ${w.metadata.name}`,
+        ).toBe(true);
     }
-    const vm = find(await render("default-values.yaml"), "NetworkPolicy", "-victoriametrics").spec as { ingress: { from: Peer[] }[]; egress: unknown[] };
-    expect(vm.ingress[0]?.from.map((p) => p.podSelector?.matchLabels["app.kubernetes.io/component"])).toEqual(["mediator", "agent"]);
+    const vm = find(await render("default-values.yaml"), "NetworkPolicy", "-victoriametrics").spec as {
+      ingress: { from: Peer[] }[];
+      egress: unknown[];
+    };
+    expect(vm.ingress[0]?.from.map((p) => p.podSelector?.matchLabels["app.kubernetes.io/component"])).toEqual(
+      ["mediator", "agent"],
+    );
     expect(vm.egress).toEqual([]);
   });
 
@@ -290,8 +421,12 @@ describe("NetworkPolicies", () => {
     const objs = await render("external-vm-values.yaml");
     expect(objs.filter((o) => o.kind === "StatefulSet")).toEqual([]);
     const env = container(find(objs, "Deployment", "-mediator")).env as { name: string; value?: string }[];
-    expect(env.find((e) => e.name === "CAUSEWAY_VICTORIAMETRICS_URL")?.value).toBe("http://victoria-metrics.monitoring.svc:8428");
-    const np = find(objs, "NetworkPolicy", "-agent").spec as { egress: { to?: unknown[]; ports?: { port: number }[] }[] };
+    expect(env.find((e) => e.name === "CAUSEWAY_VICTORIAMETRICS_URL")?.value).toBe(
+      "http://victoria-metrics.monitoring.svc:8428",
+    );
+    const np = find(objs, "NetworkPolicy", "-agent").spec as {
+      egress: { to?: unknown[]; ports?: { port: number }[] }[];
+    };
     const vmRule = np.egress.find((r) => r.to === undefined);
     expect(vmRule?.ports).toEqual([{ protocol: "TCP", port: 8428 }]);
     expect(np.egress.filter((r) => r.to === undefined)).toHaveLength(1);
@@ -309,7 +444,9 @@ describe("mediator, TLS and the rest", () => {
   });
 
   it("generates a CA-signed TLS secret, or uses the provided one", async () => {
-    const gen = find(await render("default-values.yaml"), "Secret", "-tls") as unknown as { data: Record<string, string> };
+    const gen = find(await render("default-values.yaml"), "Secret", "-tls") as unknown as {
+      data: Record<string, string>;
+    };
     const { X509Certificate } = await import("node:crypto");
     const cert = new X509Certificate(Buffer.from(gen.data["tls.crt"] ?? "", "base64"));
     const ca = new X509Certificate(Buffer.from(gen.data["ca.crt"] ?? "", "base64"));
@@ -336,7 +473,13 @@ describe("mediator, TLS and the rest", () => {
       const m = /^(\s*)([A-Za-z][\w]*):\s*(.*)$/.exec(lines[i] ?? "");
       if (!m || m[3] === "") continue; // parent object keys introduce sections
       const prev = lines[i - 1] ?? "";
-      if (!/^\s*# -- /.test(prev) && !/^\s+(requests|limits|cpu|memory):/.test(lines[i] ?? "") && !/^\s*- /.test(prev) && !/^\s+k8s-app:/.test(lines[i] ?? "")) undocumented.push(lines[i] ?? "");
+      if (
+        !/^\s*# -- /.test(prev) &&
+        !/^\s+(requests|limits|cpu|memory):/.test(lines[i] ?? "") &&
+        !/^\s*- /.test(prev) &&
+        !/^\s+k8s-app:/.test(lines[i] ?? "")
+      )
+        undocumented.push(lines[i] ?? "");
     }
     expect(undocumented).toEqual([]);
   });

@@ -81,6 +81,9 @@ export async function template(valuesFiles: string[] = [], sets: string[] = []):
 
 export function find(objects: K8sObject[], kind: string, nameSuffix: string): K8sObject {
   const hit = objects.find((o) => o.kind === kind && o.metadata.name.endsWith(nameSuffix));
-  if (!hit) throw new Error(`no ${kind} named *${nameSuffix} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`);
+  if (!hit)
+    throw new Error(
+      `no ${kind} named *${nameSuffix} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`,
+    );
   return hit;
 }

@@ -28,7 +28,12 @@ const RESOURCES: Record<string, [string, boolean]> = {
   ServiceMonitor: ["servicemonitors", true],
 };
 
-type Sim = { url?: string; baseUrl?: string; close?: () => Promise<void> | void; stop?: () => Promise<void> | void };
+type Sim = {
+  url?: string;
+  baseUrl?: string;
+  close?: () => Promise<void> | void;
+  stop?: () => Promise<void> | void;
+};
 
 describe.skipIf(!available)("rendered chart against kube-sim (server-side dry run)", () => {
   let sim: Sim | undefined;
@@ -37,7 +42,8 @@ describe.skipIf(!available)("rendered chart against kube-sim (server-side dry ru
   beforeAll(async () => {
     const mod = (await import(/* @vite-ignore */ kubeSimEntry)) as Record<string, unknown>;
     const start = (mod.startKubeSim ?? mod.start) as ((o?: unknown) => Promise<Sim>) | undefined;
-    if (typeof start !== "function") throw new Error(`kube-sim exports neither startKubeSim nor start: ${Object.keys(mod).join(", ")}`);
+    if (typeof start !== "function")
+      throw new Error(`kube-sim exports neither startKubeSim nor start: ${Object.keys(mod).join(", ")}`);
     sim = await start({ port: 0 });
     base = (sim.url ?? sim.baseUrl ?? "").replace(/\/$/, "");
     if (!base) throw new Error("kube-sim handle has no url/baseUrl");
@@ -53,23 +59,26 @@ describe.skipIf(!available)("rendered chart against kube-sim (server-side dry ru
     await (sim?.close ?? sim?.stop)?.call(sim);
   });
 
-  it.each(ciValuesFiles())("%s: every object is accepted with dryRun=All and nothing is persisted", async (file) => {
-    const objs: K8sObject[] = await template([file]);
-    for (const o of objs) {
-      if (o.apiVersion.startsWith("monitoring.coreos.com/")) continue; // CRD not served by kube-sim
-      const res = RESOURCES[o.kind];
-      if (!res) throw new Error(`no resource mapping for kind ${o.kind}`);
-      const [plural, namespaced] = res;
-      const prefix = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
-      const path = `${prefix}${namespaced ? `/namespaces/${NAMESPACE}` : ""}/${plural}`;
-      const post = await fetch(`${base}${path}?dryRun=All`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(o),
-      });
-      expect(post.status, `${o.kind}/${o.metadata.name}: ${await post.clone().text()}`).toBeLessThan(300);
-      const get = await fetch(`${base}${path}/${o.metadata.name}`);
-      expect(get.status, `${o.kind}/${o.metadata.name} must not be persisted by a dry run`).toBe(404);
-    }
-  });
+  it.each(ciValuesFiles())(
+    "%s: every object is accepted with dryRun=All and nothing is persisted",
+    async (file) => {
+      const objs: K8sObject[] = await template([file]);
+      for (const o of objs) {
+        if (o.apiVersion.startsWith("monitoring.coreos.com/")) continue; // CRD not served by kube-sim
+        const res = RESOURCES[o.kind];
+        if (!res) throw new Error(`no resource mapping for kind ${o.kind}`);
+        const [plural, namespaced] = res;
+        const prefix = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+        const path = `${prefix}${namespaced ? `/namespaces/${NAMESPACE}` : ""}/${plural}`;
+        const post = await fetch(`${base}${path}?dryRun=All`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(o),
+        });
+        expect(post.status, `${o.kind}/${o.metadata.name}: ${await post.clone().text()}`).toBeLessThan(300);
+        const get = await fetch(`${base}${path}/${o.metadata.name}`);
+        expect(get.status, `${o.kind}/${o.metadata.name} must not be persisted by a dry run`).toBe(404);
+      }
+    },
+  );
 });

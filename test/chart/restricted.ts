@@ -34,7 +34,11 @@ export function restrictedViolations(podSpec: Json): string[] {
     }
   }
   const podSeccomp = obj(podSc.seccompProfile).type;
-  const containers = [...arr(podSpec.initContainers), ...arr(podSpec.containers), ...arr(podSpec.ephemeralContainers)];
+  const containers = [
+    ...arr(podSpec.initContainers),
+    ...arr(podSpec.containers),
+    ...arr(podSpec.ephemeralContainers),
+  ];
   if (containers.length === 0) out.push("no containers");
   for (const c of containers) {
     const name = String(c.name);
@@ -46,13 +50,15 @@ export function restrictedViolations(podSpec: Json): string[] {
     const runAsUser = sc.runAsUser ?? podSc.runAsUser;
     if (runAsUser === 0) out.push(`${name}: runAsUser 0`);
     const seccomp = obj(sc.seccompProfile).type ?? podSeccomp;
-    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") out.push(`${name}: seccompProfile must be RuntimeDefault or Localhost`);
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+      out.push(`${name}: seccompProfile must be RuntimeDefault or Localhost`);
     const caps = obj(sc.capabilities);
     const drop = arr(caps.drop) as unknown as string[];
     if (!drop.includes("ALL")) out.push(`${name}: capabilities must drop ALL`);
     const add = arr(caps.add) as unknown as string[];
     for (const a of add) if (a !== "NET_BIND_SERVICE") out.push(`${name}: adds capability ${a}`);
-    for (const p of arr(c.ports)) if (p.hostPort !== undefined && p.hostPort !== 0) out.push(`${name}: hostPort`);
+    for (const p of arr(c.ports))
+      if (p.hostPort !== undefined && p.hostPort !== 0) out.push(`${name}: hostPort`);
     if (sc.procMount !== undefined && sc.procMount !== "Default") out.push(`${name}: procMount`);
   }
   return out;

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const enabled = process.env.CAUSEWAY_E2E_KIND === "1";
 if (!enabled) {
-  console.log("kind e2e skipped: set CAUSEWAY_E2E_KIND=1 and run test/e2e/run-kind.sh (needs docker and kind)");
+  console.log(
+    "kind e2e skipped: set CAUSEWAY_E2E_KIND=1 and run test/e2e/run-kind.sh (needs docker and kind)",
+  );
 }
 
 const NS = process.env.CAUSEWAY_E2E_NAMESPACE ?? "causeway-system";
@@ -25,7 +27,9 @@ async function kubectl(args: string[], input?: string): Promise<string> {
     let err = "";
     child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("close", (code) => (code === 0 ? resolveOut(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolveOut(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err}`)),
+    );
   });
 }
 
@@ -96,7 +100,14 @@ spec:
           command: ["sh", "-c", "while true; do wget -q -O- http://broken-backend/ || true; sleep 0.2; done"]
 `;
 
-type Cause = { entity?: string; entityId?: string; kind?: string; symptom?: string; type?: string; score?: number };
+type Cause = {
+  entity?: string;
+  entityId?: string;
+  kind?: string;
+  symptom?: string;
+  type?: string;
+  score?: number;
+};
 type Incident = { rootCauses?: Cause[]; causes?: Cause[] };
 
 let forward: ReturnType<typeof execFile> | undefined;
@@ -143,7 +154,15 @@ describe.skipIf(!enabled)("Causeway on kind", () => {
       forward?.on("close", (code) => reject(new Error(`port-forward exited ${code}`)));
     });
     // The chart's generated CA is self-signed: run-kind.sh passes it to node as NODE_EXTRA_CA_CERTS.
-    const ca = await kubectl(["-n", NS, "get", "secret", `${RELEASE}-tls`, "-o", "jsonpath={.data.ca\\.crt}"]);
+    const ca = await kubectl([
+      "-n",
+      NS,
+      "get",
+      "secret",
+      `${RELEASE}-tls`,
+      "-o",
+      "jsonpath={.data.ca\\.crt}",
+    ]);
     expect(ca.length).toBeGreaterThan(0);
   }, 600_000);
 
@@ -152,19 +171,31 @@ describe.skipIf(!enabled)("Causeway on kind", () => {
     await kubectl(["delete", "namespace", APP_NS, "--wait=false"]).catch(() => undefined);
   });
 
-  it("names the memory limit of memory-hog as the root cause of its OOM kills", async () => {
-    const cause = await waitForRootCause(
-      (c) => /memory-hog/.test(`${c.entity ?? ""}${c.entityId ?? ""}`) && /oom|memory/i.test(`${c.symptom ?? ""}${c.type ?? ""}`),
-      "memory-hog OOM",
-    );
-    expect(cause.entityId ?? cause.entity).toMatch(/memory-hog/);
-  }, DEADLINE_MS + 30_000);
+  it(
+    "names the memory limit of memory-hog as the root cause of its OOM kills",
+    async () => {
+      const cause = await waitForRootCause(
+        (c) =>
+          /memory-hog/.test(`${c.entity ?? ""}${c.entityId ?? ""}`) &&
+          /oom|memory/i.test(`${c.symptom ?? ""}${c.type ?? ""}`),
+        "memory-hog OOM",
+      );
+      expect(cause.entityId ?? cause.entity).toMatch(/memory-hog/);
+    },
+    DEADLINE_MS + 30_000,
+  );
 
-  it("names broken-backend (not frontend) as the root cause of the errors", async () => {
-    const cause = await waitForRootCause(
-      (c) => /broken-backend|frontend/.test(`${c.entity ?? ""}${c.entityId ?? ""}`) && /error/i.test(`${c.symptom ?? ""}${c.type ?? ""}`),
-      "broken-backend errors",
-    );
-    expect(cause.entityId ?? cause.entity).toMatch(/broken-backend/);
-  }, DEADLINE_MS + 30_000);
+  it(
+    "names broken-backend (not frontend) as the root cause of the errors",
+    async () => {
+      const cause = await waitForRootCause(
+        (c) =>
+          /broken-backend|frontend/.test(`${c.entity ?? ""}${c.entityId ?? ""}`) &&
+          /error/i.test(`${c.symptom ?? ""}${c.type ?? ""}`),
+        "broken-backend errors",
+      );
+      expect(cause.entityId ?? cause.entity).toMatch(/broken-backend/);
+    },
+    DEADLINE_MS + 30_000,
+  );
 });

@@ -16,7 +16,13 @@ try {
 const log = createLogger({ component: "local-stack", level: config.logLevel });
 const stack = await startLocalStack(config, log);
 console.log(
-  `Causeway local stack is up.\n  VictoriaMetrics: ${stack.victoriaMetricsUrl}\nPress Ctrl-C to stop.`,
+  [
+    "Causeway local stack is up.",
+    `  VictoriaMetrics: ${stack.victoriaMetricsUrl}`,
+    `  OTLP gRPC:       ${stack.otlpGrpcUrl}`,
+    `  OTLP HTTP:       ${stack.otlpHttpUrl}`,
+    "Press Ctrl-C to stop.",
+  ].join("\n"),
 );
 
 let stopping = false;

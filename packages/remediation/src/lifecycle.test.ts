@@ -77,7 +77,7 @@ describe("RemediationLifecycle", () => {
     expect(rebuilt.get(r.id)).toMatchObject({ state: "verified", changeSha256: changeSha256(change) });
   });
 
-  it("refuses unauthenticated and unauthorised approvers, and audits nothing for them", async () => {
+  it("refuses unauthenticated and unauthorised approvers, and audits each refusal", async () => {
     const lc = new RemediationLifecycle({ audit, signingKey: key, reviewer });
     const r = await lc.propose({ change, reason: "x" });
     await expect(lc.approve(r.id, "")).rejects.toMatchObject({ code: "unauthenticated" });
@@ -85,6 +85,11 @@ describe("RemediationLifecycle", () => {
     await expect(lc.approve(r.id, "bob")).rejects.toMatchObject({ code: "forbidden" });
     expect(lc.get(r.id).state).toBe("proposed");
     expect(audit.records().filter((x) => x.type === "approval")).toHaveLength(0);
+    expect(audit.records().filter((x) => x.type === "refusal").map((x) => [x.actor, x.data.reason])).toEqual([
+      ["anonymous", "unauthenticated"],
+      ["anonymous", "unauthenticated"],
+      ["bob", "forbidden"],
+    ]);
   });
 
   it("refuses an approval of a change other than the one shown, and a second approval", async () => {

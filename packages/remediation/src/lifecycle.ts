@@ -229,11 +229,22 @@ export class RemediationLifecycle {
     this.#update(id, (r) => ({ ...r, state: "executing" }));
   }
 
-  /** Records an executor's progress step. */
+  /** Records an executor's progress step; refusals of unknown tasks are recorded too. */
   async progress(taskId: string, step: string, detail: string, executorId: string): Promise<void> {
     const id = this.#byTask.get(taskId);
     const type = STEP_RECORD[step as keyof typeof STEP_RECORD];
-    if (!id || !type) return;
+    if (!type) return;
+    if (!id) {
+      if (type === "refusal") {
+        await this.#o.audit.append({
+          type,
+          actor: `executor/${executorId}`,
+          subject: `task/${taskId || "unknown"}`,
+          data: { taskId, step, detail },
+        });
+      }
+      return;
+    }
     await this.#o.audit.append({
       type,
       actor: `executor/${executorId}`,
@@ -258,10 +269,25 @@ export class RemediationLifecycle {
   }
 
   async #authorize(item: Remediation, bearerToken: string, verb: string): Promise<string> {
-    if (bearerToken.trim() === "") throw new LifecycleError("unauthenticated", "a bearer token is required");
+    const refuse = async (
+      code: "unauthenticated" | "forbidden",
+      actor: string,
+      message: string,
+    ): Promise<never> => {
+      // A refused approval changes nothing, but it is recorded.
+      await this.#o.audit.append({
+        type: "refusal",
+        actor,
+        subject: `remediation/${item.id}`,
+        data: { verb, reason: code, message },
+      });
+      throw new LifecycleError(code, message);
+    };
+    if (bearerToken.trim() === "")
+      return refuse("unauthenticated", "anonymous", "a bearer token is required");
     const user = await this.#o.reviewer.authenticate(bearerToken);
     if (!user)
-      throw new LifecycleError("unauthenticated", "the token was not accepted by the Kubernetes API");
+      return refuse("unauthenticated", "anonymous", "the token was not accepted by the Kubernetes API");
     const namespace = changeNamespace(item.change);
     const decision = await this.#o.reviewer.authorize(user, {
       verb,
@@ -271,8 +297,9 @@ export class RemediationLifecycle {
       ...(namespace ? { namespace } : {}),
     });
     if (!decision.allowed) {
-      throw new LifecycleError(
+      return refuse(
         "forbidden",
+        user.username,
         `${user.username} may not ${verb} remediations.causeway.dev${namespace ? ` in ${namespace}` : ""}`,
       );
     }

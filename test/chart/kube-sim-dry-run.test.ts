@@ -30,6 +30,7 @@ const RESOURCES: Record<string, [string, boolean]> = {
 
 type Sim = {
   url?: string;
+  adminToken?: string;
   baseUrl?: string;
   close?: () => Promise<void> | void;
   stop?: () => Promise<void> | void;
@@ -38,6 +39,7 @@ type Sim = {
 describe.skipIf(!available)("rendered chart against kube-sim (server-side dry run)", () => {
   let sim: Sim | undefined;
   let base = "";
+  let auth: Record<string, string> = {};
 
   beforeAll(async () => {
     const mod = (await import(/* @vite-ignore */ kubeSimEntry)) as Record<string, unknown>;
@@ -47,9 +49,10 @@ describe.skipIf(!available)("rendered chart against kube-sim (server-side dry ru
     sim = await start({ port: 0 });
     base = (sim.url ?? sim.baseUrl ?? "").replace(/\/$/, "");
     if (!base) throw new Error("kube-sim handle has no url/baseUrl");
+    auth = sim.adminToken ? { authorization: `Bearer ${sim.adminToken}` } : {};
     const ns = await fetch(`${base}/api/v1/namespaces`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }),
     });
     expect([200, 201, 409]).toContain(ns.status);
@@ -72,11 +75,11 @@ describe.skipIf(!available)("rendered chart against kube-sim (server-side dry ru
         const path = `${prefix}${namespaced ? `/namespaces/${NAMESPACE}` : ""}/${plural}`;
         const post = await fetch(`${base}${path}?dryRun=All`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...auth },
           body: JSON.stringify(o),
         });
         expect(post.status, `${o.kind}/${o.metadata.name}: ${await post.clone().text()}`).toBeLessThan(300);
-        const get = await fetch(`${base}${path}/${o.metadata.name}`);
+        const get = await fetch(`${base}${path}/${o.metadata.name}`, { headers: auth });
         expect(get.status, `${o.kind}/${o.metadata.name} must not be persisted by a dry run`).toBe(404);
       }
     },

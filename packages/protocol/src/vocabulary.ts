@@ -60,6 +60,10 @@ export const SYMPTOM_TYPES = {
   cpu_congested: { on: "container", source: "agent" },
   memory_near_limit: { on: "container", source: "agent" },
   oom_killed: { on: "container", source: "agent" },
+  /** Memory working set rising steadily over its window (a leak rather than a spike). */
+  memory_growing: { on: "container", source: "agent" },
+  /** Using far more CPU than its request: the candidate noisy neighbour on a congested node. */
+  cpu_usage_high: { on: "container", source: "agent" },
   container_crashed: { on: "container", source: "agent" },
   container_restarting: { on: "container", source: "agent" },
   tcp_retransmits_high: { on: "pod", source: "agent" },
@@ -76,6 +80,8 @@ export const SYMPTOM_TYPES = {
   node_not_ready: { on: "node", source: "kubernetes" },
   deployment_unavailable_replicas: { on: "deployment", source: "kubernetes" },
   hpa_at_max: { on: "hpa", source: "kubernetes" },
+  /** A new ReplicaSet of the deployment started within the rollout window (context for bad rollouts). */
+  recent_rollout: { on: "deployment", source: "kubernetes" },
   // Detected by the mediator from OTLP traces and logs, per service (or external dependency).
   high_error_rate: { on: "service", source: "otlp" },
   high_latency: { on: "service", source: "otlp" },

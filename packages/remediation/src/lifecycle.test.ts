@@ -85,7 +85,12 @@ describe("RemediationLifecycle", () => {
     await expect(lc.approve(r.id, "bob")).rejects.toMatchObject({ code: "forbidden" });
     expect(lc.get(r.id).state).toBe("proposed");
     expect(audit.records().filter((x) => x.type === "approval")).toHaveLength(0);
-    expect(audit.records().filter((x) => x.type === "refusal").map((x) => [x.actor, x.data.reason])).toEqual([
+    expect(
+      audit
+        .records()
+        .filter((x) => x.type === "refusal")
+        .map((x) => [x.actor, x.data.reason]),
+    ).toEqual([
       ["anonymous", "unauthenticated"],
       ["anonymous", "unauthenticated"],
       ["bob", "forbidden"],

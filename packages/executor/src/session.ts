@@ -24,6 +24,7 @@ export class ExecutorSession {
   readonly #sleep: (ms: number) => Promise<void>;
   #stopped = false;
   #client: ExecutorServiceClient | undefined;
+  #call: { cancel(): void } | undefined;
 
   constructor(options: ExecutorSessionOptions) {
     this.#o = options;
@@ -47,6 +48,8 @@ export class ExecutorSession {
 
   stop(): void {
     this.#stopped = true;
+    // Closing the channel alone waits for the open stream; cancelling ends it now.
+    this.#call?.cancel();
     this.#client?.close();
   }
 
@@ -55,6 +58,7 @@ export class ExecutorSession {
     const client = new ExecutorServiceClient(o.address, o.credentials ?? grpcCredentials.createInsecure());
     this.#client = client;
     const call = client.session();
+    this.#call = call;
     const send = (message: ExecutorMessage): void => {
       call.write(message);
     };

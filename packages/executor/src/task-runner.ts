@@ -1,6 +1,6 @@
 import { type KeyObject } from "node:crypto";
 import { type Logger } from "@causeway/runtime";
-import { TaskOutcome, type SignedTask, type Task, type TaskResult } from "@causeway/protocol";
+import { Task, TaskOutcome, type SignedTask, type TaskResult } from "@causeway/protocol";
 import {
   type NonceStore,
   requiredAccess,
@@ -78,7 +78,8 @@ export class TaskRunner {
       nonces: o.nonces,
       nowMs: this.#clock(),
     });
-    if (!verified.ok) return refuse(verified.task?.taskId ?? "", verified.reason, verified.message);
+    if (!verified.ok)
+      return refuse(verified.task?.taskId ?? correlationId(signed), verified.reason, verified.message);
     const { task, change } = verified;
 
     let approval: { ok: true } | { ok: false; message: string };
@@ -195,5 +196,17 @@ export class TaskRunner {
       o.log.error({ taskId: task.taskId, err: (error as Error).message }, "task failed");
       return finish(task.taskId, TaskOutcome.TASK_OUTCOME_FAILED, (error as Error).message);
     }
+  }
+}
+
+/**
+ * The task id of a task refused before it was verified, read without trusting it: it only lets the
+ * mediator match the refusal to the task it handed over.
+ */
+function correlationId(signed: SignedTask): string {
+  try {
+    return Task.decode(signed.task).taskId;
+  } catch {
+    return "";
   }
 }

@@ -64,8 +64,11 @@ export function executorServiceHandlers(lifecycle: RemediationLifecycle): Execut
         if (body.$case === "progress") {
           void lifecycle.progress(body.value.taskId, body.value.step, body.value.detail, id);
         } else if (body.$case === "result") {
+          // Tasks go out one at a time, so a result ends the task in flight even when the executor
+          // could not read its id (a task refused as undecodable carries none).
+          const ended = body.value.taskId === inFlight || body.value.taskId === "";
           void lifecycle.finished(body.value.taskId, body.value.outcome, body.value.message, id).then(() => {
-            if (body.value.taskId === inFlight) inFlight = undefined;
+            if (ended) inFlight = undefined;
             return pump();
           });
         }

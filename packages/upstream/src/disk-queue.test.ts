@@ -138,7 +138,7 @@ describe("EncryptedDiskQueue", () => {
     // Our own segment with one header byte changed.
     const own = join(dir, segmentFiles(dir)[0]!);
     const tampered = readFileSync(own);
-    tampered[8] ^= 0x20;
+    tampered[8] = (tampered[8] as number) ^ 0x20;
     writeFileSync(join(dir, "seg-000000000101.cwq"), tampered);
     // A segment encrypted under a different KEK.
     const foreign = tempDir();

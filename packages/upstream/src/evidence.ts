@@ -113,10 +113,15 @@ export class VictoriaMetricsEvidenceProvider {
 
   async #queryRange(selector: string, request: EvidenceRequest): Promise<EvidenceSeries[]> {
     const stepMs = this.#o.stepMs ?? 30_000;
+    // Points sit on a grid from the start: align it on the end so that the newest samples (just
+    // before the evidence was asked for) have a point. VictoriaMetrics leaves out the points of
+    // the last two steps before a query's end when that end is about now, so ask for two steps
+    // more and drop what lies past the end.
+    const steps = Math.max(1, Math.ceil((request.endUnixMs - request.startUnixMs) / stepMs));
     const params = new URLSearchParams({
       query: selector,
-      start: (request.startUnixMs / 1000).toFixed(3),
-      end: (request.endUnixMs / 1000).toFixed(3),
+      start: ((request.endUnixMs - steps * stepMs) / 1000).toFixed(3),
+      end: ((request.endUnixMs + 2 * stepMs) / 1000).toFixed(3),
       step: `${Math.max(1, Math.round(stepMs / 1000))}s`,
       nocache: "1",
     });
@@ -130,7 +135,9 @@ export class VictoriaMetricsEvidenceProvider {
     }
     return body.data.result.slice(0, this.#o.maxSeriesPerSelector ?? 20).map((r) => ({
       metric: r.metric,
-      points: r.values.map(([t, v]): [number, number] => [Math.round(t * 1000), Number(v)]),
+      points: r.values
+        .map(([t, v]): [number, number] => [Math.round(t * 1000), Number(v)])
+        .filter(([t]) => t <= request.endUnixMs),
     }));
   }
 }

@@ -77,3 +77,9 @@ export {
   type ServerFrame,
 } from "./wire.js";
 export { generateSelfSignedCertificate, type CertificateAndKey } from "./self-signed-cert.js";
+export {
+  handleEgressApi,
+  parseEgressQuery,
+  type EgressApiRequest,
+  type EgressApiResponse,
+} from "./egress-api.js";

@@ -329,4 +329,26 @@ describe("UpstreamForwarder with the reference receiver over WSS", () => {
     expect(answers.find((a) => a.rootCauseId === "rc-unknown")?.error).toBe("unknown root cause");
     expect(f.metrics.evidenceRequests.get("answered")).toBe(1);
   });
+  it("chunks symptoms, skips unchanged root causes and drops oversize messages with a count", () => {
+    const f = forwarder("wss://127.0.0.1:9", { maxItemsPerMessage: 10, maxMessageBytes: 2048 });
+    f.offerSymptoms(
+      Array.from({ length: 25 }, (_, i) => ({
+        entityId: `pod/a/p${i}`,
+        type: "pod_pending",
+        active: true,
+        sinceUnixMs: i,
+      })),
+    );
+    expect(f.pendingMessages()).toBe(3);
+    const rc = { id: "rc-1", type: "cpu_congestion", entityId: "node/n1", confidence: 0.5 };
+    f.offerRootCause(rc);
+    f.offerRootCause({ ...rc });
+    expect(f.pendingMessages()).toBe(4);
+    f.offerRootCause({ ...rc, confidence: 0.7 });
+    expect(f.pendingMessages()).toBe(5);
+    f.offerRootCause({ ...rc, id: "rc-2", explanation: "x".repeat(1990) });
+    expect(f.pendingMessages()).toBe(5);
+    expect(f.metrics.dropped.get("too_large")).toBe(1);
+    expect(f.metrics.enqueued.get()).toBe(5);
+  });
 });

@@ -59,6 +59,8 @@ export interface UpstreamForwarderOptions {
   readonly maxInFlight?: number;
   /** Entities plus relations per topology message; bigger snapshots are split. Default 1000. */
   readonly maxItemsPerMessage?: number;
+  /** Larger messages are dropped (counted as `too_large`). Default 768 KiB. */
+  readonly maxMessageBytes?: number;
   /** Root causes remembered for evidence requests. Default 1000. */
   readonly rememberedRootCauses?: number;
   /** Extra CA certificates (PEM) to trust, for a self-hosted receiver. */
@@ -92,6 +94,9 @@ interface InFlight {
   acked: boolean;
 }
 
+/** Default bound on one message; the reference receiver accepts frames up to 1 MiB. */
+const MAX_MESSAGE_BYTES = 768 * 1024;
+
 /** Remembers which message ids were already sent (for the ledger's `resend` flag), bounded. */
 const SENT_IDS_REMEMBERED = 100_000;
 
@@ -114,6 +119,7 @@ export class UpstreamForwarder {
   readonly #backoff: Backoff;
   readonly #abort = new AbortController();
   readonly #rootCauses = new Map<string, AbstractRootCause>();
+  readonly #lastRootCause = new Map<string, string>();
   readonly #sentIds = new Set<string>();
   #inFlight: InFlight[] = [];
   #inFlightById = new Map<string, InFlight>();
@@ -215,29 +221,52 @@ export class UpstreamForwarder {
 
   /** Offers symptom state changes. */
   offerSymptoms(changes: readonly SymptomOffer[]): void {
-    if (changes.length === 0) return;
-    this.#enqueue("symptoms", { changes: changes.map(abstractSymptom) });
+    const perMessage = this.#o.maxItemsPerMessage ?? 1000;
+    for (let i = 0; i < changes.length; i += perMessage) {
+      this.#enqueue("symptoms", { changes: changes.slice(i, i + perMessage).map(abstractSymptom) });
+    }
   }
 
   /** Offers a root cause; it is remembered so that upstream can ask for its evidence. */
   offerRootCause(rootCause: RootCauseOffer): void {
     const abstract = abstractRootCause(rootCause);
-    const masked = this.#enqueue("root_cause", { rootCause: abstract }) as { rootCause: AbstractRootCause };
+    const masked = this.#o.masker.mask({ rootCause: abstract });
+    // The engine re-ranks continuously: an unchanged root cause is not sent again.
+    const key = JSON.stringify(masked);
+    if (this.#lastRootCause.get(masked.rootCause.id) === key) return;
+    this.#lastRootCause.delete(masked.rootCause.id);
+    this.#lastRootCause.set(masked.rootCause.id, key);
+    this.#enqueueMasked("root_cause", masked);
     // Upstream asks by the id it saw (masked); selectors need the real names.
     this.#rootCauses.delete(masked.rootCause.id);
     this.#rootCauses.set(masked.rootCause.id, abstract);
     const max = this.#o.rememberedRootCauses ?? 1000;
-    while (this.#rootCauses.size > max)
+    while (this.#rootCauses.size > max) {
       this.#rootCauses.delete(this.#rootCauses.keys().next().value as string);
+    }
+    while (this.#lastRootCause.size > max) {
+      this.#lastRootCause.delete(this.#lastRootCause.keys().next().value as string);
+    }
   }
 
-  /** Masks `body`, appends it to the queue and sends it when connected. Returns the masked body. */
-  #enqueue(category: Category, body: unknown): unknown {
+  /** Masks `body`, appends it to the queue and sends it when connected. */
+  #enqueue(category: Category, body: unknown): void {
+    this.#enqueueMasked(category, this.#o.masker.mask(body));
+  }
+
+  #enqueueMasked(category: Category, masked: unknown): void {
     if (this.#closed) throw new Error("the upstream forwarder is closed");
-    const masked = this.#o.masker.mask(body);
-    this.#queue.append({ id: randomUUID(), category, createdUnixMs: this.#clock(), body: masked });
+    const message = { id: randomUUID(), category, createdUnixMs: this.#clock(), body: masked };
+    // A frame the receiver would refuse must not block the queue behind it forever.
+    const bytes = Buffer.byteLength(JSON.stringify(message));
+    const max = this.#o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    if (bytes > max) {
+      this.metrics.dropped.inc(1, "too_large");
+      this.#log.warn({ category, bytes, maxBytes: max }, "upstream message too large; dropped");
+      return;
+    }
+    this.#queue.append(message);
     this.#pump();
-    return masked;
   }
 
   // --- the connection -----------------------------------------------------------------------

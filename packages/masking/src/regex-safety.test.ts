@@ -32,17 +32,4 @@ describe("checkRegexSafety", () => {
     expect(checkRegexSafety("(?:A|a)+")).toEqual([]);
     expect(checkRegexSafety("(?:A|a)+", "i")).not.toEqual([]);
   });
-
-  it("a rejected shape really is slow in V8, and the accepted rewrite is not", () => {
-    const evil = new RegExp("^(a+)+$");
-    const input = `${"a".repeat(24)}!`;
-    const t0 = performance.now();
-    evil.test(input);
-    const evilMs = performance.now() - t0;
-    const safe = new RegExp("^a+$");
-    const t1 = performance.now();
-    safe.test(input);
-    const safeMs = performance.now() - t1;
-    expect(evilMs).toBeGreaterThan(safeMs * 10);
-  });
 });

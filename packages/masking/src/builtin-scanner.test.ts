@@ -47,6 +47,7 @@ describe("built-in detectors", () => {
     ["ligue 11 98765-4321", "ligue [PHONE]"],
     ["+1 415-555-2671", "[PHONE]"],
     ["+44 20 7946 0958", "[PHONE]"],
+    ["(11) 9 8765-4321 ou 11 9 8765-4321", "[PHONE] ou [PHONE]"],
   ])("masks phone numbers: %s", (input, expected) => expect(mask(input)).toBe(expected));
 
   it.each([

@@ -288,6 +288,12 @@ function matchSubscriber(s: string, a: number, lastToken: number): number {
   if (gb === ga && a < lastToken) {
     const gn = tokenFirstGroup[a + 1] as number;
     if (tokenLastGroup[a + 1] === gn && subscriberHalves(s, ga, gn)) return a + 1;
+    // The mobile 9 written apart: 9 9999-9999.
+    if (groupLength(ga) === 1 && s.charCodeAt(groupStart[ga] as number) === 57) {
+      const gl = tokenLastGroup[a + 1] as number;
+      if (gl === gn + 1 && groupSep[gl] === DASH && groupLength(gn) === 4 && groupLength(gl) === 4)
+        return a + 1;
+    }
   }
   return -1;
 }
@@ -369,6 +375,20 @@ function scanParenPhone(s: string, at: number, spans: number[]): number {
   if (d1 < 49 || d1 > 57 || d2 < 49 || d2 > 57) return at + 1;
   let j = at + 4;
   if (s.charCodeAt(j) === SPACE) j++;
+  // The mobile 9 written apart: (11) 9 9999-9999.
+  if (s.charCodeAt(j) === 57 && s.charCodeAt(j + 1) === SPACE && isDigit(s.charCodeAt(j + 2))) {
+    const rest = j + 2;
+    let k = rest;
+    while (k < n && isDigit(s.charCodeAt(k))) k++;
+    if (k - rest === 4 && (s.charCodeAt(k) === DASH || s.charCodeAt(k) === SPACE)) {
+      let e = k + 1;
+      while (e < n && isDigit(s.charCodeAt(e))) e++;
+      if (e - k - 1 === 4 && !(e < n && isWord(s.charCodeAt(e)))) {
+        emit(spans, at, e, PHONE);
+        return e;
+      }
+    }
+  }
   const gs = j;
   while (j < n && isDigit(s.charCodeAt(j))) j++;
   const l1 = j - gs;

@@ -271,7 +271,7 @@ function phone(g: Gen): string {
   const mobile = `9${g.int(6, 9)}${g.digits(3)}`;
   const tail = g.digits(4);
   const land = `${g.int(2, 5)}${g.digits(3)}`;
-  switch (g.int(0, 11)) {
+  switch (g.int(0, 12)) {
     case 0:
       return `+55 ${ddd} ${mobile}-${tail}`;
     case 1:
@@ -302,6 +302,12 @@ function phone(g: Gen): string {
         `+91 ${g.int(70, 99)}${g.digits(3)} ${g.digits(5)}`,
         `+81 3-${g.digits(4)}-${g.digits(4)}`,
         `+52 55 ${g.digits(4)} ${g.digits(4)}`,
+      ]);
+    case 11:
+      return g.pick([
+        `(${ddd}) 9 ${g.int(6, 9)}${g.digits(3)}-${tail}`,
+        `${ddd} 9 ${g.int(6, 9)}${g.digits(3)}-${tail}`,
+        `+55 ${ddd} 9 ${g.int(6, 9)}${g.digits(3)}-${tail}`,
       ]);
     default:
       return `+55 ${ddd} ${land}-${tail}`;

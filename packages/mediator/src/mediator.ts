@@ -559,8 +559,11 @@ export class Mediator {
     });
   }
 
-  /** Stops listeners and informers, writes a final snapshot and closes the journal and audit trail. */
-  async stop(): Promise<void> {
+  /**
+   * Stops listeners and informers, writes a final snapshot and closes the journal and audit trail.
+   * `snapshot: false` skips the snapshot, leaving the journal to replay (what a crash leaves).
+   */
+  async stop(options: { readonly snapshot?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
@@ -574,7 +577,7 @@ export class Mediator {
         setTimeout(() => {
           server.forceShutdown();
           r();
-        }, 2000).unref();
+        }, 1000).unref();
       });
     await Promise.all([grpcDown(this.#grpc), grpcDown(this.#otlpGrpc)]);
     for (const http of [this.#http, this.#otlpHttp]) {
@@ -583,7 +586,8 @@ export class Mediator {
       await new Promise((r) => http.close(r));
     }
     if (this.#journal && this.#stateLoaded) {
-      await this.snapshot().catch(() => undefined);
+      if (options.snapshot !== false) await this.snapshot().catch(() => undefined);
+      else await this.#snapshotting?.catch(() => undefined);
       await this.#journal.close();
     }
     if (this.#writer) {

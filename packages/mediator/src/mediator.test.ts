@@ -99,7 +99,7 @@ const messages: AgentMessage[] = [
   },
 ];
 
-async function getJson(m: Mediator, path: string): Promise<{ status: number; body: any }> {
+async function getJson(m: Mediator, path: string): Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it freely {
   const res = await fetch(`http://127.0.0.1:${m.ports.http}${path}`);
   return { status: res.status, body: await res.json() };
 }

@@ -99,7 +99,8 @@ const messages: AgentMessage[] = [
   },
 ];
 
-async function getJson(m: Mediator, path: string): Promise<{ status: number; body: any }> // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it freely {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the body freely
+async function getJson(m: Mediator, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${m.ports.http}${path}`);
   return { status: res.status, body: await res.json() };
 }

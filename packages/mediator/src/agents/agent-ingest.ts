@@ -8,14 +8,16 @@ export function agentSource(agentId: string): string {
   return `agent:${agentId}`;
 }
 
-/** "external/10.1.2.3:8080" or "external/[fd00::1]:80" → ip and port. */
+/** "external/10.1.2.3:8080", "external/[fd00::1]:80" or "external/fd00::1:80" → ip and port. */
 export function parseExternalId(id: string): { ip: string; port: string } | undefined {
   if (!id.startsWith("external/")) return undefined;
   const address = id.slice("external/".length);
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(address);
-  if (v6) return { ip: v6[1] as string, port: v6[2] as string };
-  const v4 = /^([^:]+):(\d+)$/.exec(address);
-  if (v4) return { ip: v4[1] as string, port: v4[2] as string };
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed) return { ip: bracketed[1] as string, port: bracketed[2] ?? "" };
+  const colon = address.lastIndexOf(":");
+  if (colon > 0 && /^\d+$/.test(address.slice(colon + 1))) {
+    return { ip: address.slice(0, colon), port: address.slice(colon + 1) };
+  }
   return /^[0-9a-fA-F:.]+$/.test(address) ? { ip: address, port: "" } : undefined;
 }
 

@@ -408,7 +408,13 @@ export class Mediator {
     this.#every(c.state.snapshotIntervalMs, () => {
       void this.snapshot().catch(() => undefined);
     });
-    if (this.#writer) this.#every(c.victoriaMetrics.writeIntervalMs, () => this.#writeClusterSeries());
+    if (this.#writer) {
+      this.#every(c.victoriaMetrics.writeIntervalMs, () => {
+        this.#writeClusterSeries().catch((error: Error) =>
+          log.warn({ err: error.message }, "cannot write cluster series"),
+        );
+      });
+    }
     await this.#informers?.start();
     log.info({ ...this.#ports, dataDir: this.#dataDir }, "mediator listening");
     // Make the replayed journal part of a snapshot at once, so it is not replayed twice.
@@ -509,21 +515,28 @@ export class Mediator {
     return this.#snapshotting;
   }
 
-  #writeClusterSeries(): void {
+  #writingSeries = false;
+
+  async #writeClusterSeries(): Promise<void> {
     const writer = this.#writer;
     const informers = this.#informers;
-    if (!writer || !informers) return;
-    kubeStateSeries(
-      (kind) => informers.cached(kind),
-      this.#clock(),
-      (lines) => writer.write(lines),
-    );
+    if (!writer || !informers || this.#writingSeries) return;
+    this.#writingSeries = true;
+    try {
+      await kubeStateSeries(
+        (kind) => informers.cached(kind),
+        this.#clock(),
+        (lines) => writer.write(lines),
+      );
+    } finally {
+      this.#writingSeries = false;
+    }
     this.metrics.seriesDropped.set(writer.dropped);
   }
 
   /** Writes the cluster-level series now (tests). */
   async flushSeries(): Promise<void> {
-    this.#writeClusterSeries();
+    await this.#writeClusterSeries();
     this.#otlp?.tick();
     await this.#writer?.flush();
   }

@@ -1,4 +1,8 @@
 import { status } from "@grpc/grpc-js";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { AgentMessage } from "@causeway/protocol";
 import { waitFor } from "@causeway/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -371,6 +375,51 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
         what: "recent_rollout",
       },
     );
+  });
+
+  it("serves OTLP: span pairs become calls between services, errors a service symptom", async () => {
+    const url = `http://127.0.0.1:${h.mediator.ports.otlpGrpc}`;
+    const provider = (service: string) =>
+      new TracerProvider({
+        resource: resourceFromAttributes({ "service.name": service, "k8s.namespace.name": "shop" }),
+        spanProcessors: [
+          new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 50 }),
+        ],
+      });
+    const web = provider("web");
+    const api = provider("api");
+    for (let i = 0; i < 40; i++) {
+      const client = web.getTracer("t").startSpan("GET /items", { kind: SpanKind.CLIENT });
+      const server = api
+        .getTracer("t")
+        .startSpan("GET /items", { kind: SpanKind.SERVER }, trace.setSpan(ROOT_CONTEXT, client));
+      if (i % 2 === 0) server.setStatus({ code: SpanStatusCode.ERROR });
+      server.end();
+      client.end();
+    }
+    await Promise.all([web.forceFlush(), api.forceFlush()]);
+    await waitFor(
+      async () => {
+        const out = (
+          await h.api<{ outgoing: Relation[] }>(`/api/v1/entities/${encodeURIComponent("service/shop/web")}`)
+        ).body.outgoing;
+        return out.some((r) => r.type === "calls" && r.toId === "service/shop/api") || undefined;
+      },
+      { timeoutMs: 10_000, what: "service/shop/web calls service/shop/api" },
+    );
+    await waitFor(
+      async () =>
+        (await activeSymptoms("service/shop/api")).some(
+          (s) => s.type === "high_error_rate" && s.source === "otlp",
+        )
+          ? true
+          : undefined,
+      {
+        timeoutMs: 10_000,
+        what: "high_error_rate on service/shop/api",
+      },
+    );
+    await Promise.all([web.shutdown(), api.shutdown()]);
   });
 
   it("writes kube-state series to VictoriaMetrics", async () => {

@@ -7,6 +7,7 @@ import { EventRecorder } from "./events.js";
 import { selectPage, writeList, type ListQuery } from "./list-query.js";
 import { openApiResponse } from "./openapi.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
+import { decodeKubernetesProtobuf } from "./protobuf-decoder.js";
 import { authorize, type RbacSource, type ResourceAttributes, type UserInfo } from "./rbac.js";
 import {
   RESOURCE_TYPES,
@@ -1354,7 +1355,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   if (size === 0) return undefined;
   const type = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
-  if (type.includes("protobuf") || type.includes("yaml")) throw statusErrors.unsupportedMediaType(type);
+  if (type === "application/vnd.kubernetes.protobuf") return decodeKubernetesProtobuf(Buffer.concat(chunks));
+  if (type.includes("protobuf") || type.includes("yaml") || type.includes("cbor"))
+    throw statusErrors.unsupportedMediaType(type);
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch (error) {

@@ -1,11 +1,14 @@
 import { type KubeObject } from "../store.js";
 
-/** JSON with object keys sorted, so equal templates serialize equally. */
+/**
+ * JSON with object keys sorted and null fields dropped, so semantically equal templates (as Go
+ * decodes them: `creationTimestamp: null` is an unset field) serialize equally.
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
+      .filter(([, v]) => v !== undefined && v !== null)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }

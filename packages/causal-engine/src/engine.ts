@@ -623,9 +623,14 @@ export class CausalEngine {
     const explainedKeys = new Set<number>();
     for (const comp of this.#components) {
       const r = comp.result;
+      // The best explanation of an incident is listed however weak: it is still the best lead.
+      let best = -1;
+      comp.members.forEach((_, i) => {
+        if (best < 0 || (r.score[i] as number) > (r.score[best] as number)) best = i;
+      });
       comp.members.forEach((c, i) => {
         const primary = r.primary[i] === true;
-        if (!primary && (r.confidence[i] as number) < o.minConfidence) return;
+        if (!primary && i !== best && (r.confidence[i] as number) < o.minConfidence) return;
         // An entry listed at rank k last time keeps a bonus of hysteresis/k: to swap two
         // neighbours at the top, a score must move by half the hysteresis or more.
         const lastRank = this.#history.get(c.id)?.lastRank;

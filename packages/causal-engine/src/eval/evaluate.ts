@@ -106,6 +106,8 @@ export class EvalBench {
     if (!entityId) return undefined;
     const fault = { type, entityId };
     const truth = simulateFault(this.view, fault, faultRng);
+    // A fault that raised no symptom at all is not an incident anyone could diagnose.
+    if (truth.length === 0) return undefined;
     const symptoms = this.noise.apply(
       truth,
       entityId,

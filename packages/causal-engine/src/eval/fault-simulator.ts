@@ -72,11 +72,11 @@ export function simulateFault(
     case "container_memory_limit_too_low": {
       const limit = Number(view.attr(e, "memory_limit_bytes") ?? 256 * MIB);
       const pod = view.podOf(e) ?? "";
-      sink.maybe(0.85, e, "memory_near_limit", 0, {
+      sink.maybe(0.9, e, "memory_near_limit", 0, {
         working_set_bytes: Math.round(limit * 0.97),
         limit_bytes: limit,
       });
-      sink.maybe(0.9, e, "oom_killed", 30_000, { limit_bytes: limit, peak_bytes: limit });
+      sink.maybe(0.97, e, "oom_killed", 30_000, { limit_bytes: limit, peak_bytes: limit });
       sink.maybe(0.75, e, "container_restarting", 45_000);
       sink.maybe(0.3, e, "container_crashed", 40_000);
       sink.maybe(0.8, pod, "oom_killed_last_state", 50_000);
@@ -87,7 +87,7 @@ export function simulateFault(
     case "container_memory_leak": {
       const limit = Number(view.attr(e, "memory_limit_bytes") ?? 256 * MIB);
       const pod = view.podOf(e) ?? "";
-      sink.maybe(0.9, e, "memory_growing", 0, { growth_bytes_per_second: 40_000 });
+      sink.maybe(0.98, e, "memory_growing", 0, { growth_bytes_per_second: 40_000 });
       sink.maybe(0.8, e, "memory_near_limit", 600_000, {
         working_set_bytes: Math.round(limit * 0.95),
         limit_bytes: limit,
@@ -100,14 +100,14 @@ export function simulateFault(
     }
     case "container_cpu_limit_too_low": {
       const limit = Number(view.attr(e, "cpu_limit_millicores") ?? 500);
-      sink.maybe(0.95, e, "cpu_throttled", 0, { limit_millicores: limit, throttled_ratio: 0.4 });
+      sink.maybe(0.99, e, "cpu_throttled", 0, { limit_millicores: limit, throttled_ratio: 0.4 });
       podImpact(view, sink, view.podOf(e) ?? "", 0.1, 0.85, 20_000);
       break;
     }
     case "noisy_neighbour": {
       const pod = view.podOf(e) ?? "";
       const node = view.nodeOf(pod) ?? "";
-      sink.maybe(0.92, e, "cpu_usage_high", 0, { usage_millicores: 3500 });
+      sink.maybe(0.98, e, "cpu_usage_high", 0, { usage_millicores: 3500 });
       sink.maybe(0.25, node, "node_cpu_pressure", 30_000);
       for (const other of view.podsOnNode(node)) {
         let congested = false;
@@ -118,7 +118,7 @@ export function simulateFault(
       break;
     }
     case "node_cpu_pressure": {
-      sink.maybe(0.92, e, "node_cpu_pressure", 0);
+      sink.maybe(0.98, e, "node_cpu_pressure", 0);
       for (const pod of view.podsOnNode(e)) {
         let congested = false;
         for (const c of view.containersOf(pod))
@@ -128,7 +128,7 @@ export function simulateFault(
       break;
     }
     case "node_memory_pressure": {
-      sink.maybe(0.92, e, "node_memory_pressure", 0);
+      sink.maybe(0.98, e, "node_memory_pressure", 0);
       for (const pod of view.podsOnNode(e)) {
         sink.maybe(0.15, pod, "pod_evicted", 60_000);
         for (const c of view.containersOf(pod)) {
@@ -139,12 +139,12 @@ export function simulateFault(
       break;
     }
     case "node_disk_pressure": {
-      sink.maybe(0.95, e, "node_disk_pressure", 0);
+      sink.maybe(0.98, e, "node_disk_pressure", 0);
       for (const pod of view.podsOnNode(e)) sink.maybe(0.25, pod, "pod_evicted", 90_000);
       break;
     }
     case "node_not_ready": {
-      sink.maybe(0.97, e, "node_not_ready", 0);
+      sink.maybe(0.98, e, "node_not_ready", 0);
       const owners = new Set<string>();
       for (const pod of view.podsOnNode(e)) {
         const owner = view.ownerOfPod(pod);
@@ -160,7 +160,7 @@ export function simulateFault(
     case "pod_crash_looping": {
       const containers = view.containersOf(e);
       const main = containers.find((c) => c.endsWith("/app")) ?? containers[0];
-      sink.maybe(0.92, e, "crash_loop_backoff", 60_000);
+      sink.maybe(0.97, e, "crash_loop_backoff", 60_000);
       if (main) {
         sink.maybe(0.8, main, "container_crashed", 0);
         sink.maybe(0.9, main, "container_restarting", 10_000);
@@ -173,7 +173,7 @@ export function simulateFault(
       break;
     }
     case "image_pull_failure": {
-      sink.maybe(0.95, e, "image_pull_backoff", 0);
+      sink.maybe(0.99, e, "image_pull_backoff", 0);
       sink.maybe(0.8, e, "pod_pending", 5_000);
       const owner = view.ownerOfPod(e);
       if (owner && view.kind(owner) === "deployment") {
@@ -183,7 +183,8 @@ export function simulateFault(
       break;
     }
     case "bad_rollout": {
-      sink.maybe(0.97, e, "recent_rollout", 0);
+      sink.maybe(0.99, e, "recent_rollout", 0);
+      sink.maybe(0.6, e, "deployment_unavailable_replicas", 120_000);
       const pods = view.podsOfWorkload(e);
       for (const pod of pods) sink.maybe(0.05, pod, "crash_loop_backoff", 60_000);
       const services = new Set(pods.flatMap((p) => view.servicesOfPod(p)));
@@ -194,12 +195,14 @@ export function simulateFault(
       break;
     }
     case "under_provisioned": {
-      for (const hpa of view.in(e, "scales")) sink.maybe(0.92, hpa, "hpa_at_max", 0);
+      for (const hpa of view.in(e, "scales")) sink.maybe(0.97, hpa, "hpa_at_max", 0);
       const pods = view.podsOfWorkload(e);
       for (const pod of pods)
         for (const c of view.containersOf(pod)) {
-          sink.maybe(0.2, c, "cpu_usage_high", 10_000);
-          if (view.attr(c, "cpu_limit_millicores")) sink.maybe(0.2, c, "cpu_throttled", 10_000);
+          // Every replica runs hot: the app well above its request, throttled where it has a limit.
+          const app = c.endsWith("/app");
+          sink.maybe(app ? 0.6 : 0.15, c, "cpu_usage_high", 10_000);
+          if (view.attr(c, "cpu_limit_millicores")) sink.maybe(app ? 0.3 : 0.05, c, "cpu_throttled", 10_000);
         }
       const services = new Set(pods.flatMap((p) => view.servicesOfPod(p)));
       for (const s of services) serviceImpact(view, sink, s, 0.3, 0.85, 20_000, 0);
@@ -214,15 +217,19 @@ export function simulateFault(
       break;
     }
     case "network_loss_pod": {
-      sink.maybe(0.9, e, "tcp_retransmits_high", 0, { retransmit_ratio: 0.08 });
+      sink.maybe(0.95, e, "tcp_retransmits_high", 0, { retransmit_ratio: 0.08 });
       sink.maybe(0.6, e, "connection_failures", 5_000);
       for (const caller of view.callerPods(e)) sink.maybe(0.3, caller, "connection_failures", 10_000);
+      // Clients retransmit too: the pods of the services calling this pod's services.
+      for (const s of view.servicesOfPod(e))
+        for (const caller of view.callerServices(s))
+          for (const pod of view.podsOfService(caller)) sink.maybe(0.3, pod, "tcp_retransmits_high", 5_000);
       podImpact(view, sink, e, 0.2, 0.6, 15_000);
       break;
     }
     case "service_malfunction": {
       sink.maybe(0.65, e, "log_error_spike", 0);
-      serviceImpact(view, sink, e, 0.9, 0.35, 0, 0);
+      serviceImpact(view, sink, e, 0.97, 0.35, 0, 0);
       break;
     }
     case "external_dependency_failure": {

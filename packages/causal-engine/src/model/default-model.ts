@@ -3,17 +3,17 @@ import { type CausalModel, type PathStep } from "./model-types.js";
 // Paths shared by several root-cause types, named for what they reach.
 const POD_OF_CONTAINER: PathStep[] = ["out:part-of"];
 const SERVICES_OF_CONTAINER: PathStep[] = ["out:part-of", "in:selects"];
-const CALLERS_OF_CONTAINER: PathStep[] = ["out:part-of", "in:selects", "callers*2"];
+const CALLERS_OF_CONTAINER: PathStep[] = ["out:part-of", "in:selects", "callers*3"];
 /** A pod's ReplicaSet, StatefulSet or DaemonSet (hop 1) and a ReplicaSet's Deployment (hop 2). */
 const WORKLOADS_OF_POD: PathStep[] = ["out:member-of*2"];
-const CALLERS_OF_POD: PathStep[] = ["in:selects", "callers*2"];
+const CALLERS_OF_POD: PathStep[] = ["in:selects", "callers*3"];
 const PODS_ON_NODE: PathStep[] = ["in:runs-on"];
 const CONTAINERS_ON_NODE: PathStep[] = ["in:runs-on", "in:part-of"];
 const SERVICES_ON_NODE: PathStep[] = ["in:runs-on", "in:selects"];
 const CO_LOCATED_CONTAINERS: PathStep[] = ["out:part-of", "out:runs-on", "in:runs-on", "in:part-of"];
 const CO_LOCATED_SERVICES: PathStep[] = ["out:part-of", "out:runs-on", "in:runs-on", "in:selects"];
 const SERVICES_OF_WORKLOAD: PathStep[] = ["pods", "in:selects"];
-const CALLERS_OF_WORKLOAD: PathStep[] = ["pods", "in:selects", "callers*2"];
+const CALLERS_OF_WORKLOAD: PathStep[] = ["pods", "in:selects", "callers*3"];
 
 /**
  * The default causal model. Probabilities are P(symptom | fault) per reached entity; priors are
@@ -85,6 +85,7 @@ export const DEFAULT_MODEL: CausalModel = {
       effects: [
         { symptom: "cpu_throttled", path: [], probability: 0.9, anchor: true },
         { symptom: "high_latency", path: SERVICES_OF_CONTAINER, probability: 0.5 },
+        { symptom: "high_error_rate", path: SERVICES_OF_CONTAINER, probability: 0.1 },
         { symptom: "high_latency", path: CALLERS_OF_CONTAINER, probability: 0.2 },
       ],
     },
@@ -194,9 +195,12 @@ export const DEFAULT_MODEL: CausalModel = {
           symptom: "deployment_unavailable_replicas",
           path: ["in:runs-on", ...WORKLOADS_OF_POD],
           probability: 0.5,
+          anchor: true,
           hopDecay: 1,
         },
-        { symptom: "high_error_rate", path: SERVICES_ON_NODE, probability: 0.25 },
+        { symptom: "high_error_rate", path: SERVICES_ON_NODE, probability: 0.4 },
+        { symptom: "high_latency", path: SERVICES_ON_NODE, probability: 0.15 },
+        { symptom: "high_error_rate", path: [...SERVICES_ON_NODE, "callers*3"], probability: 0.2 },
         { symptom: "connection_failures", path: ["in:runs-on", "in:calls"], probability: 0.3 },
       ],
     },
@@ -224,6 +228,12 @@ export const DEFAULT_MODEL: CausalModel = {
         { symptom: "tcp_retransmits_high", path: [], probability: 0.85, anchor: true },
         { symptom: "connection_failures", path: [], probability: 0.55, anchor: true },
         { symptom: "connection_failures", path: ["in:calls"], probability: 0.3 },
+        {
+          symptom: "tcp_retransmits_high",
+          path: ["in:selects", "callers", "out:selects"],
+          probability: 0.25,
+          anchor: true,
+        },
         { symptom: "high_latency", path: ["in:selects"], probability: 0.3 },
         { symptom: "high_latency", path: CALLERS_OF_POD, probability: 0.15 },
       ],
@@ -238,6 +248,7 @@ export const DEFAULT_MODEL: CausalModel = {
         "Deployment {entity} started failing with its latest rollout: errors or latency began with the new ReplicaSet.",
       effects: [
         { symptom: "recent_rollout", path: [], probability: 0.95, anchor: true },
+        { symptom: "deployment_unavailable_replicas", path: [], probability: 0.5, anchor: true },
         { symptom: "high_error_rate", path: SERVICES_OF_WORKLOAD, probability: 0.7, anchor: true },
         { symptom: "log_error_spike", path: SERVICES_OF_WORKLOAD, probability: 0.5 },
         { symptom: "high_latency", path: SERVICES_OF_WORKLOAD, probability: 0.35 },
@@ -258,8 +269,8 @@ export const DEFAULT_MODEL: CausalModel = {
         { symptom: "hpa_at_max", path: ["in:scales"], probability: 0.9, anchor: true },
         { symptom: "high_latency", path: SERVICES_OF_WORKLOAD, probability: 0.7, anchor: true },
         { symptom: "high_error_rate", path: SERVICES_OF_WORKLOAD, probability: 0.25 },
-        { symptom: "cpu_usage_high", path: ["pods", "in:part-of"], probability: 0.2 },
-        { symptom: "cpu_throttled", path: ["pods", "in:part-of"], probability: 0.15 },
+        { symptom: "cpu_usage_high", path: ["pods", "in:part-of"], probability: 0.45, anchor: true },
+        { symptom: "cpu_throttled", path: ["pods", "in:part-of"], probability: 0.2 },
         { symptom: "high_latency", path: CALLERS_OF_WORKLOAD, probability: 0.25 },
       ],
     },
@@ -275,8 +286,8 @@ export const DEFAULT_MODEL: CausalModel = {
         { symptom: "high_error_rate", path: [], probability: 0.85, anchor: true },
         { symptom: "log_error_spike", path: [], probability: 0.55, anchor: true },
         { symptom: "high_latency", path: [], probability: 0.3, anchor: true },
-        { symptom: "high_error_rate", path: ["callers*2"], probability: 0.35, anchor: true },
-        { symptom: "high_latency", path: ["callers*2"], probability: 0.15 },
+        { symptom: "high_error_rate", path: ["callers*3"], probability: 0.4, anchor: true },
+        { symptom: "high_latency", path: ["callers*3"], probability: 0.15 },
       ],
     },
     {
@@ -289,8 +300,8 @@ export const DEFAULT_MODEL: CausalModel = {
       effects: [
         { symptom: "high_error_rate", path: [], probability: 0.5, anchor: true },
         { symptom: "high_latency", path: [], probability: 0.3, anchor: true },
-        { symptom: "high_error_rate", path: ["callers*2"], probability: 0.75, anchor: true, hopDecay: 0.4 },
-        { symptom: "high_latency", path: ["callers*2"], probability: 0.3, hopDecay: 0.4 },
+        { symptom: "high_error_rate", path: ["callers*3"], probability: 0.75, anchor: true },
+        { symptom: "high_latency", path: ["callers*3"], probability: 0.3 },
         { symptom: "connection_failures", path: ["in:calls"], probability: 0.3 },
       ],
     },

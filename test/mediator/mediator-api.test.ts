@@ -2,12 +2,11 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
+import { Mediator, parseMediatorConfig } from "@causeway/mediator";
 import { AgentServiceClient, type AgentMessage, type MediatorMessage } from "@causeway/protocol";
 import { silentLogger } from "@causeway/runtime";
 import { waitFor } from "@causeway/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseMediatorConfig } from "./config.js";
-import { Mediator } from "./mediator.js";
 
 let dir: string;
 const running: Mediator[] = [];
@@ -136,7 +135,10 @@ describe("Mediator (without Kubernetes)", () => {
       }),
     ]);
     expect(agents.body.agents[0].lagMs).toBeGreaterThanOrEqual(0);
-    expect((await getJson(m, "/api/v1/rootcauses")).body).toEqual({ engine: "none", rootCauses: [] });
+    // The causal engine sees the agent's node_memory_pressure and ranks a root cause for it.
+    const ranked = (await getJson(m, "/api/v1/rootcauses")).body;
+    expect(ranked.engine).toBe("causal-engine");
+    expect(ranked.activeSymptoms).toBe(1);
     expect((await getJson(m, "/api/v1/remediations")).body).toEqual({ remediations: [] });
 
     expect(await getJson(m, "/api/v1/entities/pod%2Fno%2Fsuch")).toMatchObject({

@@ -64,6 +64,8 @@ interface Connection {
 }
 
 const SIGTERM = 15;
+const UNRESOLVED_EVENT_TTL_MS = 10_000;
+const MAX_UNRESOLVED_EVENTS = 1000;
 const SIGINT = 2;
 
 /**
@@ -95,6 +97,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   #pidsByEntity = new Map<string, ReadonlySet<number>>();
   #lastOomByEbpfMs = new Map<string, number>();
   #pendingConnects: { cgroupId: bigint; address: string; port: number; atMs: number }[] = [];
+  /** Events of cgroups not (yet) tracked: a container can die before the first cycle sees it. */
+  #unresolved: { event: HelperEvent; atMs: number }[] = [];
   #processScan: ProcessScanResult | undefined;
   #lastProcessScanMs = 0;
   #lastFullSnapshotMs = 0;
@@ -423,6 +427,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       containerObs.push(obs);
     }
     this.#pidsByEntity = pidsByEntity;
+    const unresolved = this.#unresolved.splice(0).filter((u) => now - u.atMs <= UNRESOLVED_EVENT_TTL_MS);
+    for (const u of unresolved) this.#onHelperEvent(u.event, u.atMs, false);
 
     const gone = new Set([...this.#prev.keys()].filter((id) => !seen.has(id)));
     for (const id of gone) this.#prev.delete(id);
@@ -499,13 +505,16 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.emit("symptoms", changes);
   }
 
-  #onHelperEvent(event: HelperEvent): void {
-    const now = this.#now();
+  #defer(event: HelperEvent, atMs: number, retry: boolean): void {
+    if (retry && this.#unresolved.length < MAX_UNRESOLVED_EVENTS) this.#unresolved.push({ event, atMs });
+  }
+
+  #onHelperEvent(event: HelperEvent, now = this.#now(), retry = true): void {
     if (event.kind === "oom-kill") {
       const container =
         (event.cgroupId !== 0n ? this.#byV2Id.get(event.cgroupId) : undefined) ??
         this.#byMemcgId.get(event.memcgId);
-      if (!container) return;
+      if (!container) return this.#defer(event, now, retry);
       this.#lastOomByEbpfMs.set(container.entityId, now);
       this.#emitSymptoms(
         this.#engine.oomKilled(
@@ -516,14 +525,14 @@ export class Agent extends EventEmitter<AgentEvents> {
         ),
       );
     } else if (event.kind === "process-exit") {
-      const container = this.#byV2Id.get(event.cgroupId);
-      if (!container) return;
-      // a root process of the container: its parent is outside the container's cgroup
-      if (this.#pidsByEntity.get(container.entityId)?.has(event.ppid)) return;
       const crashed =
         (event.exitStatus !== null && event.exitStatus !== 0) ||
         (event.signal !== null && event.signal !== SIGTERM && event.signal !== SIGINT);
       if (!crashed) return;
+      const container = this.#byV2Id.get(event.cgroupId);
+      if (!container) return this.#defer(event, now, retry);
+      // a root process of the container: its parent is outside the container's cgroup
+      if (this.#pidsByEntity.get(container.entityId)?.has(event.ppid)) return;
       this.#emitSymptoms(
         this.#engine.crashed(
           container.entityId,

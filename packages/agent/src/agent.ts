@@ -65,6 +65,7 @@ interface Connection {
 
 const SIGTERM = 15;
 const UNRESOLVED_EVENT_TTL_MS = 10_000;
+const STOP_FLUSH_TIMEOUT_MS = 5_000;
 const MAX_UNRESOLVED_EVENTS = 1000;
 const SIGINT = 2;
 
@@ -108,6 +109,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #stopped = false;
+  #stopping: Promise<void> | undefined;
   #httpPort: number | undefined;
 
   constructor(options: AgentOptions) {
@@ -240,14 +242,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.#schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /** Stops collecting, flushes what it can (bounded) and closes everything; idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     while (this.#running) await new Promise((r) => setTimeout(r, 10));
     await this.#ebpf.stop();
     await this.#pods.stop();
     await this.#stream?.stop(2_000);
-    this.#writer?.close();
+    if (this.#writer) {
+      // send what is queued if VictoriaMetrics is there; the rest stays on disk for the next start
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#writer.flush(),
+        new Promise((r) => (timer = setTimeout(r, STOP_FLUSH_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      this.#writer.close();
+    }
     await this.#http.close();
   }
 

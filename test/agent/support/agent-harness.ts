@@ -25,6 +25,7 @@ export interface AgentUnderTest {
 export async function startAgent(
   overrides: AgentConfigInput,
   podSource?: PodSource,
+  logLines?: string[],
 ): Promise<AgentUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), "cw-agent-it-"));
   const config = parseAgentConfig({
@@ -37,7 +38,11 @@ export async function startAgent(
   });
   const agent = new Agent({
     config,
-    log: createLogger({ component: "agent-test", level: process.env.AGENT_TEST_LOG ?? "warn" }),
+    log: createLogger({
+      component: "agent-test",
+      level: logLines ? "info" : (process.env.AGENT_TEST_LOG ?? "warn"),
+      ...(logLines ? { destination: { write: (line: string) => void logLines.push(line) } } : {}),
+    }),
     ...(podSource ? { podSource } : {}),
   });
   await agent.start();

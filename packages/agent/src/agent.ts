@@ -10,7 +10,6 @@ import {
 } from "@causeway/protocol";
 import { DiskBatchQueue, RemoteWriter } from "@causeway/remote-write";
 import { type Logger } from "@causeway/runtime";
-import { KubeConfig } from "@kubernetes/client-node";
 import { detectCgroupLayout, type CgroupLayout } from "./cgroup/cgroup-layout.js";
 import { scanCgroups, type TrackedCgroup } from "./cgroup/cgroup-scanner.js";
 import { readCgroupStats, type CgroupStats } from "./cgroup/cgroup-stats.js";
@@ -19,6 +18,7 @@ import { EbpfSource } from "./ebpf-source.js";
 import { AgentHttpServer } from "./http/agent-http.js";
 import { SelfMetrics } from "./http/self-metrics.js";
 import { joinContainers, type ContainerIdentity } from "./kube/container-join.js";
+import { inClusterAccess, kubeconfigAccess } from "./kube/kube-access.js";
 import { KubePodSource } from "./kube/kube-pod-source.js";
 import { StaticPodSource, type PodSource } from "./kube/pod-source.js";
 import { parseSnmpTcp, readKernelRelease, readNodeStats, type NodeStats } from "./node/node-stats.js";
@@ -271,11 +271,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   #podSourceFromConfig(): PodSource {
     const k = this.#c.kube;
     if (k.mode === "none") return new StaticPodSource();
-    const kubeConfig = new KubeConfig();
-    if (k.mode === "in-cluster") kubeConfig.loadFromCluster();
-    else if (k.kubeconfig) kubeConfig.loadFromFile(k.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    return new KubePodSource({ kubeConfig, nodeName: this.#c.nodeName, log: this.#log });
+    const kubeconfig = k.kubeconfig ?? `${process.env.HOME ?? ""}/.kube/config`;
+    const access = k.mode === "in-cluster" ? inClusterAccess() : kubeconfigAccess(kubeconfig);
+    return new KubePodSource({ access, nodeName: this.#c.nodeName, log: this.#log });
   }
 
   #schedule(delayMs: number): void {

@@ -33,6 +33,13 @@ export {
   type JoinResult,
 } from "./kube/container-join.js";
 export { KubePodSource, type KubePodSourceOptions } from "./kube/kube-pod-source.js";
+export {
+  KubeHttpError,
+  getJson,
+  inClusterAccess,
+  kubeconfigAccess,
+  type KubeAccess,
+} from "./kube/kube-access.js";
 export { StaticPodSource, type PodSource, type PodSourceEvents } from "./kube/pod-source.js";
 export { podInfoFromKube, type KubePod, type PodContainerInfo, type PodInfo } from "./kube/pod-info.js";
 export { SymptomEngine, type Observations } from "./symptoms/symptom-engine.js";

@@ -18,8 +18,6 @@ import { EbpfSource } from "./ebpf-source.js";
 import { AgentHttpServer } from "./http/agent-http.js";
 import { SelfMetrics } from "./http/self-metrics.js";
 import { joinContainers, type ContainerIdentity } from "./kube/container-join.js";
-import { inClusterAccess, kubeconfigAccess } from "./kube/kube-access.js";
-import { KubePodSource } from "./kube/kube-pod-source.js";
 import { StaticPodSource, type PodSource } from "./kube/pod-source.js";
 import { parseSnmpTcp, readKernelRelease, readNodeStats, type NodeStats } from "./node/node-stats.js";
 import { scanProcesses, type ProcessScanResult } from "./process/process-scan.js";
@@ -66,6 +64,8 @@ interface Connection {
 const SIGTERM = 15;
 const UNRESOLVED_EVENT_TTL_MS = 10_000;
 const STOP_FLUSH_TIMEOUT_MS = 5_000;
+/** Limits (CFS quota, memory limit) are read again every this many cycles. */
+const LIMIT_REFRESH_CYCLES = 6;
 const MAX_UNRESOLVED_EVENTS = 1000;
 const SIGINT = 2;
 
@@ -80,7 +80,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #now: () => number;
   readonly #hostMode: boolean;
   readonly #layout: CgroupLayout;
-  readonly #pods: PodSource;
+  #pods: PodSource;
   readonly #ebpf: EbpfSource;
   readonly #engine: SymptomEngine;
   readonly #differ = new TopologyDiffer();
@@ -92,6 +92,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #kernelRelease: string;
   readonly #prev = new Map<string, PreviousSample>();
   readonly #connections = new Map<string, Connection>();
+  readonly #cgroupCache = new Map<string, TrackedCgroup>();
   #containers: ContainerIdentity[] = [];
   #byV2Id = new Map<bigint, ContainerIdentity>();
   #byMemcgId = new Map<bigint, ContainerIdentity>();
@@ -103,6 +104,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   #processScan: ProcessScanResult | undefined;
   #lastProcessScanMs = 0;
   #lastFullSnapshotMs = 0;
+  #topologySignature = "";
+  #topologyDirty = true;
+  readonly #kubeWatch: boolean;
   #lastNodeStats: NodeStats | undefined;
   #lastCycleMs: number | undefined;
   #cycle = 0;
@@ -123,7 +127,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.#nodeId = ids.node(c.nodeName);
     this.#kernelRelease = readKernelRelease(c.host.proc);
     this.#engine = new SymptomEngine(c.symptoms);
-    this.#pods = options.podSource ?? this.#podSourceFromConfig();
+    // host mode, or a source given by the caller; start() replaces it with the API watch
+    this.#pods = options.podSource ?? new StaticPodSource();
+    this.#kubeWatch = !options.podSource && c.kube.mode !== "none";
     this.#ebpf = new EbpfSource({
       enabled: c.ebpf.enabled,
       helperPath: c.ebpf.helperPath,
@@ -226,6 +232,10 @@ export class Agent extends EventEmitter<AgentEvents> {
   async start(): Promise<void> {
     this.#httpPort = await this.#http.listen();
     this.#ebpf.start();
+    if (this.#kubeWatch) this.#pods = await this.#podSourceFromConfig();
+    this.#pods.on("change", () => {
+      this.#topologyDirty = true;
+    });
     await this.#pods.start();
     this.#stream?.start();
     this.#log.info(
@@ -268,11 +278,17 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.#http.close();
   }
 
-  #podSourceFromConfig(): PodSource {
+  /** The API watch, loaded only when a cluster is configured (it costs ~15 MiB of RSS). */
+  async #podSourceFromConfig(): Promise<PodSource> {
     const k = this.#c.kube;
-    if (k.mode === "none") return new StaticPodSource();
-    const kubeconfig = k.kubeconfig ?? `${process.env.HOME ?? ""}/.kube/config`;
-    const access = k.mode === "in-cluster" ? inClusterAccess() : kubeconfigAccess(kubeconfig);
+    const [{ inClusterAccess, kubeconfigAccess }, { KubePodSource }] = await Promise.all([
+      import("./kube/kube-access.js"),
+      import("./kube/kube-pod-source.js"),
+    ]);
+    const access =
+      k.mode === "in-cluster"
+        ? inClusterAccess(process.env, { tokenFile: k.tokenFile, caFile: k.caFile })
+        : await kubeconfigAccess(k.kubeconfig ?? `${process.env.HOME ?? ""}/.kube/config`);
     return new KubePodSource({ access, nodeName: this.#c.nodeName, log: this.#log });
   }
 
@@ -304,7 +320,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const t0 = performance.now();
     const now = this.#now();
     const c = this.#c;
-    const tracked = scanCgroups(this.#layout, { includeServices: this.#hostMode });
+    const tracked = scanCgroups(this.#layout, { includeServices: this.#hostMode }, this.#cgroupCache);
     const joined = joinContainers(tracked.values(), this.#pods.pods(), c.nodeName, this.#hostMode);
     this.#containers = joined.containers;
     this.#byV2Id = new Map();
@@ -323,7 +339,12 @@ export class Agent extends EventEmitter<AgentEvents> {
 
     for (const container of joined.containers) {
       seen.add(container.entityId);
-      const stats = readCgroupStats(this.#layout, container.cgroup.relPath);
+      const previous = this.#prev.get(container.entityId);
+      const stats = readCgroupStats(
+        this.#layout,
+        container.cgroup.relPath,
+        this.#cycle % LIMIT_REFRESH_CYCLES === 0 ? undefined : previous?.stats,
+      );
       pidsByEntity.set(container.entityId, new Set(stats.pids));
       const counters =
         container.cgroup.v2Id !== undefined ? ebpf?.cgroups.get(container.cgroup.v2Id) : undefined;
@@ -583,6 +604,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   #sendTopology(now: number): void {
+    let dirty =
+      this.#topologyDirty || this.#pendingConnects.length > 0 || this.#cycle % LIMIT_REFRESH_CYCLES === 0;
     if (now - this.#lastProcessScanMs >= this.#c.topologyIntervalMs || !this.#processScan) {
       this.#lastProcessScanMs = now;
       const pids = new Map<string, readonly number[]>();
@@ -595,11 +618,18 @@ export class Agent extends EventEmitter<AgentEvents> {
         maxProcessesPerContainer: this.#c.topology.maxProcessesPerContainer,
         maxHostProcesses: this.#hostMode ? this.#c.topology.maxHostProcesses : 0,
       });
+      dirty = true;
     }
+    const signature = `${this.#ebpf.enabled}|${this.#containers.map((c) => c.entityId).join(",")}`;
+    if (signature !== this.#topologySignature) dirty = true;
     const full =
       this.#cycle === 0 ||
       (this.#c.fullSnapshotIntervalMs > 0 &&
         now - this.#lastFullSnapshotMs >= this.#c.fullSnapshotIntervalMs);
+    // building the snapshot costs garbage: only when something it depends on may have changed
+    if (!dirty && !full) return;
+    this.#topologySignature = signature;
+    this.#topologyDirty = false;
     if (full) this.#lastFullSnapshotMs = now;
     const delta = this.#differ.diff(this.#snapshot(now), full);
     if (delta) this.#stream?.send({ $case: "topology", value: delta });

@@ -66,7 +66,6 @@ export function containerSeries(
   const psi = (p: CgroupStats["cpuPressure"]): number | undefined => (p ? p.totalUs / 1e6 : undefined);
   push(out, "causeway_container_pressure_cpu_waiting_seconds_total", labels, psi(s.cpuPressure), ts);
   push(out, "causeway_container_pressure_memory_stalled_seconds_total", labels, psi(s.memoryPressure), ts);
-  push(out, "causeway_container_pressure_io_stalled_seconds_total", labels, psi(s.ioPressure), ts);
   if (ebpf) {
     push(out, "causeway_container_runq_delay_seconds_total", labels, ebpf.runqDelaySumNs / 1e9, ts);
     push(out, "causeway_container_runq_waits_total", labels, ebpf.runqDelayCount, ts);

@@ -364,6 +364,41 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
       what: "node ready again",
     });
 
+    // An image that cannot be pulled: the pod stays Pending in ImagePullBackOff, with a Warning event.
+    await h.kubeRequest("POST", "/apis/apps/v1/namespaces/shop/deployments", {
+      ...deployment("broken", 1),
+      spec: {
+        ...deployment("broken", 1).spec,
+        template: {
+          ...deployment("broken", 1).spec.template,
+          spec: { containers: [{ name: "app", image: "shop/does-not-exist:1" }] },
+        },
+      },
+    });
+    const broken = await waitFor(async () => (await podsOf("broken"))[0], {
+      timeoutMs: 20_000,
+      what: "the broken pod",
+    });
+    await waitFor(
+      async () => {
+        const types = (await activeSymptoms(broken.id)).map((s) => s.type);
+        return types.includes("image_pull_backoff") && types.includes("pod_pending") ? true : undefined;
+      },
+      { timeoutMs: 20_000, what: "image_pull_backoff and pod_pending" },
+    );
+    const events = await waitFor(
+      async () => {
+        const e = (
+          await h.api<{ warningEvents: { reason: string; message: string }[] }>(
+            `/api/v1/entities/${encodeURIComponent(broken.id)}`,
+          )
+        ).body.warningEvents;
+        return e.length > 0 ? e : undefined;
+      },
+      { timeoutMs: 20_000, what: "a Warning event on the broken pod" },
+    );
+    expect(events[0]?.message).toMatch(/Failed to pull image/);
+
     // A rollout: a new ReplicaSet of the deployment.
     await h.kubeRequest("PATCH", "/apis/apps/v1/namespaces/shop/deployments/api", {
       spec: { template: { spec: { containers: [{ name: "app", image: "shop/api:2.0" }] } } },

@@ -272,7 +272,8 @@ export class KubeApiServer {
       };
     const user = this.#authenticateRequest(req);
     for (const [prefix, handler] of this.#extensions) {
-      if (path.startsWith(prefix)) return handler(req, path, body, user);
+      if (path.startsWith(prefix))
+        return new Response(200, "application/json", JSON.stringify(handler(req, path, body, user)));
     }
     if (path.startsWith("/openapi")) {
       this.#requirePath(user, "get", path);

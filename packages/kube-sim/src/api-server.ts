@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { applyDefaults, ServiceAllocator, tracksGeneration, validateObject } from "./admission.js";
 import { bootstrapRbacObjects } from "./bootstrap-rbac.js";
+import { canonicalJson } from "./controllers/pod-template.js";
 import { discoveryResponse } from "./discovery.js";
 import { EventRecorder } from "./events.js";
 import { selectPage, writeList, type ListQuery } from "./list-query.js";
@@ -168,7 +169,8 @@ export class KubeApiServer {
     const prev = this.store.entry(type, obj.metadata.namespace, obj.metadata.name);
     if (prev) {
       obj.metadata.resourceVersion = String(prev.rv);
-      if (Buffer.from(JSON.stringify(obj)).equals(prev.raw)) return obj;
+      // Equal as Go would decode them (key order and null fields do not matter): no write.
+      if (canonicalJson(obj) === canonicalJson(parseEntry(prev))) return obj;
     }
     const stored = this.store.put(type, obj);
     this.#finishDeletionIfDone(type, stored);

@@ -20,7 +20,7 @@ import {
 } from "./resources.js";
 import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
-import { ObjectStore, newUid, parseEntry, type KubeObject } from "./store.js";
+import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
 import { DEFAULT_AUDIENCE, TokenSigner, type BoundObjectRef } from "./tokens.js";
 import { WatchHub } from "./watch-hub.js";
@@ -390,6 +390,22 @@ export class KubeApiServer {
             sendInitialEvents: url.searchParams.get("sendInitialEvents") === "true",
             timeoutSeconds:
               Number(url.searchParams.get("timeoutSeconds") ?? "") || this.#defaultWatchTimeoutSeconds,
+            ...(wantsTable(req.headers.accept)
+              ? {
+                  encode: (raw: Buffer, first: boolean) => {
+                    const table = toTable(
+                      route.type,
+                      [parseEntry({ raw } as StoredEntry)],
+                      undefined,
+                      this.clock(),
+                      url,
+                    );
+                    // As the real server: column definitions only with the first event.
+                    if (!first) table.columnDefinitions = [];
+                    return Buffer.from(JSON.stringify(table));
+                  },
+                }
+              : {}),
           },
           res,
         );

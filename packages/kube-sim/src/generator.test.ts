@@ -14,6 +14,7 @@ afterAll(async () => {
 
 describe("cluster generator", () => {
   it("fills the store with a consistent, already reconciled cluster", async () => {
+    await waitFor(() => sim.controllers?.pending === 0, { what: "start-up reconciles" });
     const result = generateCluster(sim.server, { nodes: 40, pods: 1200, seed: 7 }, sim.controllers);
     expect(result).toMatchObject({ nodes: 40, pods: 1200, namespaces: 3 });
     const store = sim.server.store;

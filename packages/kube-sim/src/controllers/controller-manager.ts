@@ -133,6 +133,7 @@ export class ControllerManager {
       add("svc", e);
     }
     for (const e of s.entries(TYPES.nodes)) this.#queue.add(`node|${e.name}`);
+    for (const e of s.entries(TYPES.namespaces)) this.#queue.add(`ns|${e.name}`);
     for (const e of s.entries(TYPES.deployments)) add("deploy", e);
     for (const e of s.entries(TYPES.replicaSets)) add("rs", e);
     for (const e of s.entries(TYPES.statefulSets)) add("sts", e);
@@ -159,6 +160,9 @@ export class ControllerManager {
     const key = (prefix: string, ns = e.entry.namespace, name = e.entry.name) =>
       q.add(`${prefix}|${ns}|${name}`);
     switch (e.type) {
+      case TYPES.namespaces:
+        if (e.eventType === "ADDED") q.add(`ns|${e.entry.name}`);
+        break;
       case TYPES.deployments:
         key("deploy");
         break;
@@ -253,6 +257,18 @@ export class ControllerManager {
         return this.kubelet.reconcilePod(a, b as string);
       case "node":
         this.kubelet.reconcileNode(a);
+        return;
+      case "ns":
+        // The ServiceAccount controller gives every namespace a "default" account.
+        if (
+          server.store.entry(TYPES.namespaces, undefined, a) &&
+          !server.store.entry(TYPES.serviceAccounts, a, "default")
+        )
+          server.create(
+            TYPES.serviceAccounts,
+            { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } },
+            a,
+          );
         return;
       default:
         return;

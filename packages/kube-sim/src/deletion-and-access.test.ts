@@ -221,3 +221,64 @@ describe("impersonation and access reviews", () => {
     expect(nonResource.body.status.allowed).toBe(true);
   });
 });
+
+describe("token lifetime", () => {
+  it("refuses a TokenRequest token once it expires or its bound Pod is gone", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const timed = await startKubeSim({ controllers: false, clock: () => now });
+    try {
+      const post = async (path: string, body: unknown, token = timed.adminToken) => {
+        const res = await fetch(`${timed.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return (await res.json()) as Record<string, any>;
+      };
+      timed.server.seed({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "sa", namespace: "default" },
+      });
+      const pod = timed.server.seed({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", namespace: "default" },
+        spec: { containers: [{ name: "c", image: "i" }] },
+      });
+      const tr = await post("/api/v1/namespaces/default/serviceaccounts/sa/token", {
+        spec: {
+          expirationSeconds: 600,
+          boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "p", uid: pod.metadata.uid },
+        },
+      });
+      expect(tr.status.expirationTimestamp).toBe("2026-01-01T00:10:00Z");
+      const token = tr.status.token as string;
+      const review = async () =>
+        (await post("/apis/authentication.k8s.io/v1/tokenreviews", { spec: { token } })).status;
+      expect(await review()).toMatchObject({
+        authenticated: true,
+        user: { extra: { "authentication.kubernetes.io/pod-name": ["p"] } },
+      });
+      now += 599_000;
+      expect((await review()).authenticated).toBe(true);
+      now += 2_000;
+      expect((await review()).authenticated).toBe(false);
+
+      const second = (await post("/api/v1/namespaces/default/serviceaccounts/sa/token", {
+        spec: { boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "p" } },
+      })) as { status: { token: string } };
+      const res = await fetch(`${timed.url}/api/v1/namespaces/default/pods`, {
+        headers: { authorization: `Bearer ${second.status.token}` },
+      });
+      expect(res.status).toBe(403); // authenticated, not authorized
+      timed.server.remove(TYPES.pods, "default", "p", { gracePeriodSeconds: 0 });
+      const gone = await fetch(`${timed.url}/api/v1/namespaces/default/pods`, {
+        headers: { authorization: `Bearer ${second.status.token}` },
+      });
+      expect(gone.status).toBe(401);
+    } finally {
+      await timed.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ export interface GenerateClusterOptions {
   readonly pods: number;
   /** Default: one per 1,500 pods, at least 3. */
   readonly namespaces?: number;
-  /** Largest Deployment; sizes are drawn from 1..max with small ones most common. Default 12. */
+  /** Largest Deployment; sizes are drawn from 1..max with small ones most common (mean ≈ max/3). Default 30. */
   readonly maxReplicas?: number;
   /** PRNG seed: the same seed gives the same names, sizes and placement. Default 1. */
   readonly seed?: number;
@@ -83,6 +83,10 @@ function prng(seed: number): () => number {
 }
 
 const SUFFIX = "bcdfghjklmnpqrstvwxz2456789";
+const DEFAULT_TOLERATIONS = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+];
 
 /**
  * Fills the simulator with a realistic, already reconciled cluster: N Ready nodes across three
@@ -96,7 +100,7 @@ export function generateCluster(
   options: GenerateClusterOptions,
   controllers?: ControllerManager,
 ): GeneratedCluster {
-  const run = () => generate(server, options);
+  const run = () => server.store.bulkLoad(() => generate(server, options));
   return controllers ? controllers.suspend(run) : run();
 }
 
@@ -237,7 +241,7 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
   }
 
   // Deployments, ReplicaSets, Pods, Services, EndpointSlices.
-  const maxReplicas = options.maxReplicas ?? 12;
+  const maxReplicas = options.maxReplicas ?? 30;
   const podsOnNode = new Uint16Array(nodes);
   let nodeCursor = 0;
   let placed = 0;
@@ -263,10 +267,6 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
             ports: [
               { name: "http", containerPort: 8080, protocol: "TCP" },
               { name: "metrics", containerPort: 9090, protocol: "TCP" },
-            ],
-            env: [
-              { name: "SERVICE_NAME", value: name },
-              { name: "LOG_LEVEL", value: "info" },
             ],
             resources: {
               requests: { cpu: `${50 * (1 + (k % 4))}m`, memory: `${128 * (1 + (k % 3))}Mi` },
@@ -376,6 +376,19 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
       },
     } as KubeObject);
 
+    const imageID = `registry.example.com/${namespace}/${name}@sha256:${createHash("sha256").update(name).digest("hex")}`;
+    const podConditions = [
+      "PodReadyToStartContainers",
+      "Initialized",
+      "Ready",
+      "ContainersReady",
+      "PodScheduled",
+    ].map((type) => ({
+      type,
+      status: "True",
+      lastProbeTime: null,
+      lastTransitionTime: created,
+    }));
     const endpoints: Record<string, unknown>[] = [];
     for (let r = 0; r < replicas; r++) {
       // Round robin over nodes, skipping full ones.
@@ -403,45 +416,16 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
           },
         ],
       });
-      const cond = (type: string) => ({
-        type,
-        status: "True",
-        lastProbeTime: null,
-        lastTransitionTime: created,
-      });
-      const cid = `containerd://${createHash("sha256").update(podMeta.uid).digest("hex")}`;
+      const cid = `containerd://${podMeta.uid.replace(/-/g, "")}${rsMeta.uid.replace(/-/g, "")}`;
       store.put(TYPES.pods, {
         apiVersion: "v1",
         kind: "Pod",
         metadata: podMeta,
-        spec: {
-          ...structuredClone(template.spec),
-          nodeName,
-          priority: 0,
-          tolerations: [
-            {
-              key: "node.kubernetes.io/not-ready",
-              operator: "Exists",
-              effect: "NoExecute",
-              tolerationSeconds: 300,
-            },
-            {
-              key: "node.kubernetes.io/unreachable",
-              operator: "Exists",
-              effect: "NoExecute",
-              tolerationSeconds: 300,
-            },
-          ],
-        },
+        // Shared, not copied: the store serializes it at once.
+        spec: { ...template.spec, nodeName, priority: 0, tolerations: DEFAULT_TOLERATIONS },
         status: {
           phase: "Running",
-          conditions: [
-            "PodReadyToStartContainers",
-            "Initialized",
-            "Ready",
-            "ContainersReady",
-            "PodScheduled",
-          ].map(cond),
+          conditions: podConditions,
           hostIP: nodeIps[n],
           hostIPs: [{ ip: nodeIps[n] }],
           podIP: podIp,
@@ -455,7 +439,7 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
               ready: true,
               restartCount: 0,
               image: template.spec.containers[0]?.image,
-              imageID: `registry.example.com/${namespace}/${name}@sha256:${createHash("sha256").update(name).digest("hex")}`,
+              imageID,
               containerID: cid,
               started: true,
             },
@@ -491,6 +475,10 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
       },
       status: { loadBalancer: {} },
     } as KubeObject);
+    // In pod-name order, as the EndpointSlice controller writes them.
+    endpoints.sort((a, b) =>
+      (a.targetRef as { name: string }).name < (b.targetRef as { name: string }).name ? -1 : 1,
+    );
     for (let i = 0; i < Math.max(1, endpoints.length); i += MAX_ENDPOINTS_PER_SLICE) {
       store.put(TYPES.endpointSlices, {
         apiVersion: "discovery.k8s.io/v1",

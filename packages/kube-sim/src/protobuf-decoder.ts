@@ -4,11 +4,11 @@ import { statusErrors } from "./status.js";
  * kubectl's typed clients send some request bodies as Kubernetes protobuf
  * (`application/vnd.kubernetes.protobuf`): `create serviceaccount`, `create namespace`,
  * `create token`, `auth can-i`. This decodes those messages into the JSON the rest of the server
- * handles. Field numbers follow k8s.io/api's generated.proto files; kinds without a schema here
- * are refused with 415.
+ * handles (also `create role/rolebinding/secret/configmap`). Field numbers follow k8s.io/api's
+ * generated.proto files; kinds without a schema here are refused with 415.
  */
 
-type FieldType = "string" | "int" | "bool" | "bytes" | "time" | Schema | { map: true };
+type FieldType = "string" | "int" | "bool" | "bytes" | "time" | Schema | { map: true; bytes?: boolean };
 interface Field {
   readonly name: string;
   readonly type: FieldType;
@@ -64,6 +64,35 @@ const NON_RESOURCE_ATTRIBUTES: Schema = {
   2: { name: "verb", type: "string" },
 };
 
+const POLICY_RULE: Schema = {
+  1: { name: "verbs", type: "string", repeated: true },
+  2: { name: "apiGroups", type: "string", repeated: true },
+  3: { name: "resources", type: "string", repeated: true },
+  4: { name: "resourceNames", type: "string", repeated: true },
+  5: { name: "nonResourceURLs", type: "string", repeated: true },
+};
+const BINDING: Schema = {
+  1: { name: "metadata", type: OBJECT_META },
+  2: {
+    name: "subjects",
+    repeated: true,
+    type: {
+      1: { name: "kind", type: "string" },
+      2: { name: "apiGroup", type: "string" },
+      3: { name: "name", type: "string" },
+      4: { name: "namespace", type: "string" },
+    },
+  },
+  3: {
+    name: "roleRef",
+    type: {
+      1: { name: "apiGroup", type: "string" },
+      2: { name: "kind", type: "string" },
+      3: { name: "name", type: "string" },
+    },
+  },
+};
+
 /** Message schemas by `apiVersion/kind`. */
 const SCHEMAS: Readonly<Record<string, Schema>> = {
   "v1/ServiceAccount": {
@@ -79,8 +108,26 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
   "v1/ConfigMap": {
     1: { name: "metadata", type: OBJECT_META },
     2: { name: "data", type: { map: true } },
+    3: { name: "binaryData", type: { map: true, bytes: true } },
     4: { name: "immutable", type: "bool" },
   },
+  "v1/Secret": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: { name: "data", type: { map: true, bytes: true } },
+    3: { name: "type", type: "string" },
+    4: { name: "stringData", type: { map: true } },
+    5: { name: "immutable", type: "bool" },
+  },
+  "rbac.authorization.k8s.io/v1/Role": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: { name: "rules", type: POLICY_RULE, repeated: true },
+  },
+  "rbac.authorization.k8s.io/v1/ClusterRole": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: { name: "rules", type: POLICY_RULE, repeated: true },
+  },
+  "rbac.authorization.k8s.io/v1/RoleBinding": BINDING,
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": BINDING,
   "authentication.k8s.io/v1/TokenRequest": {
     1: { name: "metadata", type: OBJECT_META },
     2: {

@@ -23,15 +23,36 @@ export interface KubeletOptions {
   readonly failingImagePattern: RegExp | undefined;
 }
 
-const PRESSURE_REASON: Record<string, [string, string, string]> = {
+/** Per condition: reason when true, reason when false, taint, message when true, message when false. */
+const PRESSURE_REASON: Record<string, [string, string, string, string, string]> = {
   MemoryPressure: [
     "KubeletHasInsufficientMemory",
     "KubeletHasSufficientMemory",
     "node.kubernetes.io/memory-pressure",
+    "kubelet has insufficient memory available",
+    "kubelet has sufficient memory available",
   ],
-  DiskPressure: ["KubeletHasDiskPressure", "KubeletHasNoDiskPressure", "node.kubernetes.io/disk-pressure"],
-  PIDPressure: ["KubeletHasInsufficientPID", "KubeletHasSufficientPID", "node.kubernetes.io/pid-pressure"],
-  NetworkUnavailable: ["NoRouteCreated", "RouteCreated", "node.kubernetes.io/network-unavailable"],
+  DiskPressure: [
+    "KubeletHasDiskPressure",
+    "KubeletHasNoDiskPressure",
+    "node.kubernetes.io/disk-pressure",
+    "kubelet has disk pressure",
+    "kubelet has no disk pressure",
+  ],
+  PIDPressure: [
+    "KubeletHasInsufficientPID",
+    "KubeletHasSufficientPID",
+    "node.kubernetes.io/pid-pressure",
+    "kubelet has insufficient PID available",
+    "kubelet has sufficient PID available",
+  ],
+  NetworkUnavailable: [
+    "NoRouteCreated",
+    "RouteCreated",
+    "node.kubernetes.io/network-unavailable",
+    "Node created without a route",
+    "RouteController created a route",
+  ],
 };
 
 /** True when another program manages this node's pods. */
@@ -146,7 +167,7 @@ export class SimulatedKubelet {
     const taints: Any[] = ((spec.taints ?? []) as Any[]).filter(
       (t) => !String(t.key).startsWith("node.kubernetes.io/") || t.key === "node.kubernetes.io/unschedulable",
     );
-    for (const [type, [bad, good, taint]] of Object.entries(PRESSURE_REASON)) {
+    for (const [type, [bad, good, taint, badMessage, goodMessage]] of Object.entries(PRESSURE_REASON)) {
       if (
         type === "NetworkUnavailable" &&
         !fault?.pressure.has("NetworkUnavailable") &&
@@ -154,16 +175,7 @@ export class SimulatedKubelet {
       )
         continue;
       const on = fault?.pressure.has(type as never) === true;
-      conditions.push(
-        cond(
-          type,
-          on ? "True" : "False",
-          on ? bad : good,
-          on
-            ? `kubelet has ${type.replace("Pressure", "").toLowerCase()} pressure`
-            : `kubelet has sufficient ${type.replace("Pressure", "").toLowerCase()} available`,
-        ),
-      );
+      conditions.push(cond(type, on ? "True" : "False", on ? bad : good, on ? badMessage : goodMessage));
       if (on) taints.push({ key: taint, effect: "NoSchedule", timeAdded: now });
     }
     if (fault?.notReady === "Unknown") {

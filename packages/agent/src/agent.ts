@@ -20,7 +20,8 @@ import { SelfMetrics } from "./http/self-metrics.js";
 import { joinContainers, type ContainerIdentity } from "./kube/container-join.js";
 import { StaticPodSource, type PodSource } from "./kube/pod-source.js";
 import { parseSnmpTcp, readKernelRelease, readNodeStats, type NodeStats } from "./node/node-stats.js";
-import { scanProcesses, type ProcessScanResult } from "./process/process-scan.js";
+import { readProcess } from "./process/proc-process.js";
+import { scanProcesses, type NotableProcess, type ProcessScanResult } from "./process/process-scan.js";
 import { containerSeries, nodeSeries } from "./series/series-lines.js";
 import { MediatorStream } from "./stream/mediator-stream.js";
 import { SymptomEngine, type ContainerObservation, type PodObservation } from "./symptoms/symptom-engine.js";
@@ -103,6 +104,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   #unresolved: { event: HelperEvent; atMs: number }[] = [];
   #processScan: ProcessScanResult | undefined;
   #lastProcessScanMs = 0;
+  #lastHostScanMs = -Infinity;
+  #hostProcesses: NotableProcess[] = [];
   #lastFullSnapshotMs = 0;
   #topologySignature = "";
   #topologyDirty = true;
@@ -612,12 +615,26 @@ export class Agent extends EventEmitter<AgentEvents> {
       for (const container of this.#containers) {
         pids.set(container.entityId, [...(this.#pidsByEntity.get(container.entityId) ?? [])]);
       }
-      this.#processScan = scanProcesses({
+      const hostScan =
+        this.#hostMode &&
+        this.#c.topology.maxHostProcesses > 0 &&
+        now - this.#lastHostScanMs >= this.#c.topology.hostScanIntervalMs;
+      if (hostScan) this.#lastHostScanMs = now;
+      const scan = scanProcesses({
         hostProc: this.#c.host.proc,
         containers: pids,
         maxProcessesPerContainer: this.#c.topology.maxProcessesPerContainer,
-        maxHostProcesses: this.#hostMode ? this.#c.topology.maxHostProcesses : 0,
+        maxHostProcesses: hostScan ? this.#c.topology.maxHostProcesses : 0,
       });
+      // between host scans, the host processes found last time stay
+      if (hostScan) this.#hostProcesses = scan.processes.filter((p) => p.containerKey === undefined);
+      else {
+        this.#hostProcesses = this.#hostProcesses.filter(
+          (p) => readProcess(this.#c.host.proc, p.info.pid)?.startTimeTicks === p.info.startTimeTicks,
+        );
+        scan.processes.push(...this.#hostProcesses);
+      }
+      this.#processScan = scan;
       dirty = true;
     }
     const signature = `${this.#ebpf.enabled}|${this.#containers.map((c) => c.entityId).join(",")}`;

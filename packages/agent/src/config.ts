@@ -134,6 +134,11 @@ export const agentConfigSchema = z
         maxProcessesPerContainer: z.coerce.number().int().min(0).default(3),
         /** Host processes reported in host mode (those listening first). */
         maxHostProcesses: z.coerce.number().int().min(0).default(50),
+        /**
+         * Host mode: how often every host process's sockets are examined to find listening host
+         * processes (it walks every /proc/<pid>/fd; containers are examined every topology scan).
+         */
+        hostScanIntervalMs: ms(0, 300_000),
         /** A connection stays in the topology this long after it was last seen. */
         connectionTtlMs: ms(0, 300_000),
         includeLoopback: bool(false),

@@ -185,7 +185,8 @@ export class MediatorStream extends EventEmitter<MediatorStreamEvents> {
   async stop(drainTimeoutMs = 0): Promise<void> {
     if (drainTimeoutMs > 0 && this.#session) await this.waitForAcks(drainTimeoutMs);
     this.#stop.abort();
-    this.#session?.call.end();
+    // acks were awaited above: cancel rather than wait for the mediator to end its side
+    this.#session?.call.cancel();
     this.#client?.close();
     await this.#running;
   }

@@ -399,6 +399,35 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
     );
     expect(events[0]?.message).toMatch(/Failed to pull image/);
 
+    // An HPA whose bounds hold the deployment at its maximum.
+    await h.kubeRequest("POST", "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers", {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "shop" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 2,
+      },
+    });
+    await waitFor(
+      async () =>
+        (await activeSymptoms("hpa/shop/web")).some((s) => s.type === "hpa_at_max") ? true : undefined,
+      {
+        timeoutMs: 20_000,
+        what: "hpa_at_max",
+      },
+    );
+    const hpa = (
+      await h.api<{ entity: Entity; outgoing: Relation[] }>(
+        `/api/v1/entities/${encodeURIComponent("hpa/shop/web")}`,
+      )
+    ).body;
+    expect(hpa.entity.attributes).toMatchObject({ max_replicas: "2", current_replicas: "2" });
+    expect(hpa.outgoing).toContainEqual(
+      expect.objectContaining({ type: "scales", toId: "deployment/shop/web" }),
+    );
+
     // A rollout: a new ReplicaSet of the deployment.
     await h.kubeRequest("PATCH", "/apis/apps/v1/namespaces/shop/deployments/api", {
       spec: { template: { spec: { containers: [{ name: "app", image: "shop/api:2.0" }] } } },

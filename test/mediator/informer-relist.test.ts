@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { credentials } from "@grpc/grpc-js";
 import { Mediator, parseMediatorConfig } from "@causeway/mediator";
+import { AgentServiceClient, type MediatorMessage } from "@causeway/protocol";
 import { TYPES, startKubeSim, type RunningKubeSim } from "@causeway/kube-sim";
 import { silentLogger } from "@causeway/runtime";
 import { waitFor } from "@causeway/testkit";
@@ -85,5 +87,58 @@ describe("mediator informers", () => {
     expect(mediator.graph.hasEntity("container/default/keep/app")).toBe(false);
     expect(mediator.graph.hasEntity("pod/default/while-down")).toBe(true);
     expect(mediator.graph.idsOfKind("pod").size).toBe(32);
+  });
+
+  it("withdraws what a node's disconnected agent reported when the node leaves the cluster", async () => {
+    kube.server.seed({ apiVersion: "v1", kind: "Node", metadata: { name: "n2" } });
+    await waitFor(() => mediator.graph.hasEntity("node/n2") || undefined, { what: "node/n2" });
+    const client = new AgentServiceClient(`127.0.0.1:${mediator.ports.grpc}`, credentials.createInsecure());
+    const call = client.connect();
+    const acked = new Promise<void>((resolve) =>
+      call.on("data", (m: MediatorMessage) => {
+        if (m.body?.$case === "ack" && m.body.value.highestContiguousSeq === 2) resolve();
+      }),
+    );
+    call.on("error", () => undefined);
+    call.write({
+      seq: 1,
+      createdUnixMs: Date.now(),
+      body: {
+        $case: "hello",
+        value: { agentId: "n2/a", nodeName: "n2", version: "t", capabilities: undefined },
+      },
+    });
+    call.write({
+      seq: 2,
+      createdUnixMs: Date.now(),
+      body: {
+        $case: "topology",
+        value: {
+          upsertEntities: [
+            { id: "process/n2/1/1", kind: "process", name: "init", namespace: "", attributes: {} },
+          ],
+          deleteEntityIds: [],
+          upsertRelations: [{ fromId: "process/n2/1/1", toId: "node/n2", type: "runs-on", attributes: {} }],
+          deleteRelations: [],
+          fullSnapshot: true,
+        },
+      },
+    });
+    await acked;
+    call.cancel();
+    client.close();
+    await waitFor(() => mediator.agents.get("n2/a")?.openStreams === 0 || undefined, {
+      what: "agent disconnected",
+    });
+    expect(mediator.graph.hasEntity("process/n2/1/1")).toBe(true);
+    kube.server.remove(TYPES.nodes, undefined, "n2");
+    await waitFor(
+      () =>
+        (!mediator.graph.hasEntity("process/n2/1/1") && !mediator.graph.hasEntity("node/n2")) || undefined,
+      {
+        what: "the node's agent reports withdrawn",
+      },
+    );
+    expect(mediator.agents.get("n2/a")).toBeUndefined();
   });
 });

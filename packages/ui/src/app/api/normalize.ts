@@ -357,6 +357,8 @@ export function normalizeSeries(body: unknown): SeriesView[] {
     const points: [number, number][] = [];
     for (const p of arr(s.points)) {
       const pair = arr(p);
+      // VictoriaMetrics writes values as strings; null and "" are gaps, not zeros.
+      if (pair[1] === null || pair[1] === undefined || pair[1] === "") continue;
       const t = Number(pair[0]);
       const v = Number(pair[1]);
       if (Number.isFinite(t) && Number.isFinite(v)) points.push([t, v]);

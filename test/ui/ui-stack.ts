@@ -161,6 +161,47 @@ function proxy(targetPort: number, req: IncomingMessage, res: ServerResponse): v
   req.pipe(upstream);
 }
 
+/**
+ * kube-sim on this branch answers lists but not watches (a later kube-sim adds them), and
+ * client-node's informers fail hard on a list where a watch stream belongs. In front of it, this
+ * proxy answers `?watch=true` with an open stream carrying no events until `timeoutSeconds`, which
+ * is what a real API server sends while nothing changes; everything else goes to kube-sim.
+ */
+async function withIdleWatches(simUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const target = new URL(simUrl);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", simUrl);
+    if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
+      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+      res.flushHeaders();
+      const seconds = Number(url.searchParams.get("timeoutSeconds") ?? "300");
+      const timer = setTimeout(() => res.end(), Math.min(seconds, 3600) * 1000);
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** /api/v1/entities/{id}/series as the lead will add it: the entity's series over the last N minutes. */
 async function seriesFromVictoriaMetrics(
   vm: VictoriaMetricsProcess,
@@ -215,6 +256,8 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
     });
 
+    const kube = await withIdleWatches(sim.url);
+    cleanups.push(() => kube.close());
     const dir = await mkdtemp(join(tmpdir(), "causeway-ui-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const kubeconfig = join(dir, "kubeconfig.json");
@@ -223,7 +266,7 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "sim", cluster: { server: sim.url } }],
+        clusters: [{ name: "sim", cluster: { server: kube.url, "insecure-skip-tls-verify": true } }],
         users: [{ name: "admin", user: { token: sim.adminToken } }],
         contexts: [{ name: "sim", context: { cluster: "sim", user: "admin" } }],
         "current-context": "sim",

@@ -34,6 +34,8 @@ interface TopologyPage {
 /** What the topology view exposes for the browser test and the benchmark (`window.causewayDebug`). */
 export interface TopologyDebug {
   readonly graph: GraphCanvas;
+  /** Where an entity is drawn, in canvas pixels, or undefined when it is not shown. */
+  readonly positionOf: (entityId: string) => [number, number] | undefined;
   loadMs: number;
   layoutMs: number;
   loadedAtMs: number;
@@ -142,7 +144,18 @@ export class TopologyView implements View {
       label:
         "Topology graph. Drag or use the arrow keys to pan, the wheel or + and - to zoom, 0 to fit, Enter to select the entity at the centre.",
     });
-    this.debug = { graph: this.#graph, loadMs: 0, layoutMs: 0, loadedAtMs: 0, entities: 0, relations: 0 };
+    this.debug = {
+      graph: this.#graph,
+      positionOf: (id) => {
+        const i = this.#model?.indexOf.get(id);
+        return i === undefined ? undefined : this.#graph.screenPosition(i);
+      },
+      loadMs: 0,
+      layoutMs: 0,
+      loadedAtMs: 0,
+      entities: 0,
+      relations: 0,
+    };
   }
 
   show(route: Route): void {

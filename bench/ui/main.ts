@@ -34,6 +34,7 @@ interface PageDebug {
       };
     };
   };
+  requestAnimationFrame(callback: () => void): number;
   readonly document: {
     querySelector(selector: string): {
       getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): unknown } | null;
@@ -124,7 +125,12 @@ try {
       for (let i = 1; i <= PAN_STEPS; i++) {
         const a = (i / PAN_STEPS) * Math.PI * 2;
         await page.mouse.move(cx + Math.cos(a) * 200 - 200, cy + Math.sin(a) * 150);
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+        await page.evaluate(
+          () =>
+            new Promise((r) =>
+              (globalThis as unknown as PageDebug).requestAnimationFrame(() => r(undefined)),
+            ),
+        );
       }
       await page.mouse.up();
       return page.evaluate(

@@ -148,6 +148,16 @@ export const mediatorConfigSchema = z
       })
       .strict()
       .default({}),
+    engine: z
+      .object({
+        /** Run @causeway/causal-engine on the live graph (the ranking at /api/v1/rootcauses). */
+        enabled: bool.default(true),
+        maxResults: z.coerce.number().int().min(1).default(50),
+        /** Propose the remediations of primary root causes to the lifecycle (humans still approve). */
+        proposeRemediations: bool.default(true),
+      })
+      .strict()
+      .default({}),
     remediation: z
       .object({
         /** PEM (PKCS#8 Ed25519) from a mounted Secret; empty: a key generated once in the data dir. */

@@ -42,5 +42,11 @@ export {
   type AuthResult,
   type TokenIdentity,
 } from "./agents/token-authenticator.js";
-export { NoRootCauseEngine, type RootCause, type RootCauseEngine } from "./engine/root-cause-engine.js";
+export {
+  NoRootCauseEngine,
+  type RootCauseEngine,
+  type RootCauseReportView,
+  type RootCauseSummary,
+} from "./engine/root-cause-engine.js";
+export { CausalEngineAdapter } from "./engine/causal-engine-adapter.js";
 export { OTLP_SOURCE } from "./otlp/otlp-bridge.js";

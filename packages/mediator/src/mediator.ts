@@ -31,6 +31,7 @@ import {
 } from "./agents/agent-service.js";
 import { TokenAuthenticator, type AuthResult, type TokenReviewFn } from "./agents/token-authenticator.js";
 import { type MediatorConfig } from "./config.js";
+import { CausalEngineAdapter } from "./engine/causal-engine-adapter.js";
 import { NoRootCauseEngine, type RootCauseEngine } from "./engine/root-cause-engine.js";
 import { IpIndex } from "./graph/ip-index.js";
 import { TopologyGraph } from "./graph/topology-graph.js";
@@ -51,7 +52,7 @@ export interface MediatorOptions {
   readonly log?: Logger;
   /** Overrides the kubeconfig named by the configuration (tests, benchmarks). */
   readonly kubeConfig?: KubeConfig;
-  /** The causal engine; without one, /api/v1/rootcauses is empty. */
+  /** Replaces the causal engine the configuration selects (tests). */
   readonly engine?: RootCauseEngine;
   readonly clock?: () => number;
 }
@@ -129,7 +130,14 @@ export class Mediator {
       clock: this.#clock,
       windows: options.config.symptoms,
     });
-    this.engine = options.engine ?? new NoRootCauseEngine();
+    this.engine =
+      options.engine ??
+      (options.config.engine.enabled
+        ? new CausalEngineAdapter({
+            options: { maxResults: options.config.engine.maxResults },
+            now: this.#clock,
+          })
+        : new NoRootCauseEngine());
   }
 
   /** Starts everything; resolves when every listener is bound (informers may still be syncing). */
@@ -408,7 +416,13 @@ export class Mediator {
     this.#every(c.state.snapshotIntervalMs, () => {
       void this.snapshot().catch(() => undefined);
     });
-    if (this.#writer) this.#every(c.victoriaMetrics.writeIntervalMs, () => this.#writeClusterSeries());
+    if (this.#writer) {
+      this.#every(c.victoriaMetrics.writeIntervalMs, () => {
+        this.#writeClusterSeries().catch((error: Error) =>
+          log.warn({ err: error.message }, "cannot write cluster series"),
+        );
+      });
+    }
     await this.#informers?.start();
     log.info({ ...this.#ports, dataDir: this.#dataDir }, "mediator listening");
     // Make the replayed journal part of a snapshot at once, so it is not replayed twice.
@@ -509,21 +523,28 @@ export class Mediator {
     return this.#snapshotting;
   }
 
-  #writeClusterSeries(): void {
+  #writingSeries = false;
+
+  async #writeClusterSeries(): Promise<void> {
     const writer = this.#writer;
     const informers = this.#informers;
-    if (!writer || !informers) return;
-    kubeStateSeries(
-      (kind) => informers.cached(kind),
-      this.#clock(),
-      (lines) => writer.write(lines),
-    );
+    if (!writer || !informers || this.#writingSeries) return;
+    this.#writingSeries = true;
+    try {
+      await kubeStateSeries(
+        (kind) => informers.cached(kind),
+        this.#clock(),
+        (lines) => writer.write(lines),
+      );
+    } finally {
+      this.#writingSeries = false;
+    }
     this.metrics.seriesDropped.set(writer.dropped);
   }
 
   /** Writes the cluster-level series now (tests). */
   async flushSeries(): Promise<void> {
-    this.#writeClusterSeries();
+    await this.#writeClusterSeries();
     this.#otlp?.tick();
     await this.#writer?.flush();
   }
@@ -531,11 +552,15 @@ export class Mediator {
   #proposing = false;
   #proposed = new Set<string>();
 
-  /** Proposes, once each, the remediations the engine's root causes carry. */
+  /** Proposes, once each, the remediations of the engine's primary root causes. */
   #proposeRemediations(): void {
     const lifecycle = this.#lifecycle;
-    if (!lifecycle || this.#proposing) return;
-    const pending = this.engine.rootCauses().filter((r) => r.remediation && !this.#proposed.has(r.id));
+    if (!lifecycle || this.#proposing || !this.config.engine.proposeRemediations) return;
+    const causes = this.engine.report().rootCauses;
+    // Forget causes that are gone, so the set stays bounded and a cause that returns is proposed again.
+    const current = new Set(causes.map((r) => r.id));
+    for (const id of this.#proposed) if (!current.has(id)) this.#proposed.delete(id);
+    const pending = causes.filter((r) => r.primary && r.remediation && !this.#proposed.has(r.id));
     if (pending.length === 0) return;
     this.#proposing = true;
     void (async () => {
@@ -544,7 +569,7 @@ export class Mediator {
         try {
           await lifecycle.propose({
             change: r.remediation?.change,
-            reason: r.remediation?.reason ?? r.explanation,
+            reason: r.remediation?.summary ?? r.explanation,
             rootCauseId: r.id,
           });
         } catch (error) {

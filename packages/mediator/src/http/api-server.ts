@@ -181,7 +181,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       return;
     }
     if (path === "/api/v1/rootcauses") {
-      sendJson(res, 200, { engine: ctx.engine.name, rootCauses: ctx.engine.rootCauses() });
+      sendJson(res, 200, { engine: ctx.engine.name, ...ctx.engine.report() });
       return;
     }
     throw new CausewayError("CW_NOT_FOUND", `no route at ${path}`);

@@ -314,7 +314,6 @@ export class ClusterModel {
         cattrs.ready = String(status.ready);
         setIf(cattrs, "waiting_reason", status.waitingReason);
         setIf(cattrs, "last_terminated_reason", status.lastTerminatedReason);
-        setIf(cattrs, "container_id", status.containerId);
       }
       this.#graph.upsertEntity(
         KUBERNETES_SOURCE,

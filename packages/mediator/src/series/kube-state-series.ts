@@ -25,26 +25,35 @@ const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure
 
 /**
  * Cluster-level series in the style (names and labels) of kube-state-metrics, from the reduced
- * objects the informers hold: one sample per series at `atMs`. `emit` receives lines in chunks so
- * that 150,000 pods never become one giant array.
+ * objects the informers hold: one sample per series at `atMs`. Pod phases are written sparsely
+ * (the current phase only). `emit` receives lines in chunks, and the event loop gets a turn
+ * between chunks, so 150,000 pods never become one giant array or one long pause.
  */
-export function kubeStateSeries(
+export async function kubeStateSeries(
   cached: (kind: ResourceKind) => readonly SlimObject[],
   atMs: number,
   emit: (lines: string[]) => void,
   chunkLines = 10_000,
-): number {
+): Promise<number> {
   let out: string[] = [];
   let total = 0;
+  let due = false;
   const push = (name: string, labels: Labels, value: number): void => {
     out.push(line(name, labels, value, atMs));
     if (out.length >= chunkLines) {
       total += out.length;
       emit(out);
       out = [];
+      due = true;
     }
   };
+  const yieldIfDue = async (): Promise<void> => {
+    if (!due) return;
+    due = false;
+    await new Promise<void>((r) => setImmediate(r));
+  };
   for (const o of cached("node") as readonly SlimNode[]) {
+    await yieldIfDue();
     const node = o.metadata.name;
     push(
       "kube_node_info",
@@ -95,6 +104,7 @@ export function kubeStateSeries(
       );
   }
   for (const o of cached("pod") as readonly SlimPod[]) {
+    await yieldIfDue();
     const ns = o.metadata.namespace ?? "";
     const pod = o.metadata.name;
     const base: Labels = [
@@ -174,6 +184,7 @@ export function kubeStateSeries(
   ];
   for (const [kind, prefix, label] of workloads) {
     for (const o of cached(kind) as readonly SlimWorkload[]) {
+      await yieldIfDue();
       const l: Labels = [
         ["namespace", o.metadata.namespace ?? ""],
         [label, o.metadata.name],

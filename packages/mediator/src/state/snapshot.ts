@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
@@ -106,14 +106,14 @@ export async function readSnapshot(
   path: string,
   parts: SnapshotParts,
 ): Promise<{ journalGeneration: number; savedUnixMs: number } | undefined> {
-  let stream;
+  let handle;
   try {
-    const handle = await open(path, "r");
-    stream = createReadStream("", { fd: handle.fd, autoClose: true });
+    handle = await open(path, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+  const stream = handle.createReadStream();
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let header: Header | undefined;
   const symptoms: Symptom[] = [];

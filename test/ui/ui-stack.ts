@@ -1,9 +1,8 @@
 // The UI over a real mediator, for the browser test and bench:ui: kube-sim (TokenReview and
-// SubjectAccessReview for approvals), a mediator fed by one agent over real gRPC with a synthetic
-// cluster, a causal-engine stand-in that ranks root causes from the live symptom store (the
-// causal engine is built on another branch), a real VictoriaMetrics holding series for the OOM
-// container, and a plain node:http server routing /ui to @causeway/ui and the rest to the
-// mediator's API (as the mediator will once the UI is wired in).
+// SubjectAccessReview for approvals), a mediator with its causal engine, fed by one agent over
+// real gRPC with a synthetic cluster and an OOM-killed container, a real VictoriaMetrics holding
+// series for that container, and a plain node:http server routing /ui to @causeway/ui and the rest
+// to the mediator's API (as the mediator will once the UI is wired in).
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,14 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
 import { startKubeSim, type RunningKubeSim } from "@causeway/kube-sim";
-import {
-  Mediator,
-  parseMediatorConfig,
-  type RootCause,
-  type RootCauseEngine,
-  type SymptomStore,
-  type TopologyGraph,
-} from "@causeway/mediator";
+import { Mediator, parseMediatorConfig } from "@causeway/mediator";
 import { AgentServiceClient, type AgentMessage, type MediatorMessage } from "@causeway/protocol";
 import { silentLogger } from "@causeway/runtime";
 import { startVictoriaMetrics, waitFor, type VictoriaMetricsProcess } from "@causeway/testkit";
@@ -26,7 +18,6 @@ import { createUiHandler } from "@causeway/ui";
 import { syntheticTopology } from "./synthetic-topology.js";
 
 export const OOM_CONTAINER = "container/shop/checkout-7d9f8-00000/app";
-export const OOM_POD = "pod/shop/checkout-7d9f8-00000";
 const ENTITIES_PER_MESSAGE = 1000;
 
 export interface UiStack {
@@ -39,102 +30,6 @@ export interface UiStack {
   /** Serve /api/v1/entities/{id}/series from VictoriaMetrics (off: 404, the route absent). */
   seriesRoute: boolean;
   close(): Promise<void>;
-}
-
-/** Ranks from the live symptom store: an OOM-killed container's memory limit, and its node as a weak rival. */
-class OomRootCauseEngine implements RootCauseEngine {
-  readonly name = "ui-fixture";
-  #graph: TopologyGraph | undefined;
-  #symptoms: SymptomStore | undefined;
-
-  start(inputs: { readonly graph: TopologyGraph; readonly symptoms: SymptomStore }): void {
-    this.#graph = inputs.graph;
-    this.#symptoms = inputs.symptoms;
-  }
-
-  rootCauses(): readonly RootCause[] {
-    const graph = this.#graph;
-    const symptoms = this.#symptoms;
-    if (!graph || !symptoms) return [];
-    const out: RootCause[] = [];
-    for (const s of symptoms.list({ active: true, type: "oom_killed" })) {
-      const container = graph.getEntity(s.entityId);
-      const pod = graph.targets(s.entityId, "part-of")[0];
-      const rs = pod ? graph.targets(pod, "member-of")[0] : undefined;
-      const deployment = rs ? graph.targets(rs, "member-of")[0] : undefined;
-      const node = pod ? graph.targets(pod, "runs-on")[0] : undefined;
-      if (!container || !pod || !deployment || !node) continue;
-      const related = symptoms
-        .list({ active: true })
-        .filter((x) => x.entityId === s.entityId || x.entityId === pod);
-      const [, namespace, name] = deployment.split("/") as [string, string, string];
-      const id = `container_memory_limit_too_low:${s.entityId}`;
-      const primary = {
-        id,
-        type: "container_memory_limit_too_low",
-        title: "Memory limit too low",
-        entityId: s.entityId,
-        entity: { id: s.entityId, kind: "container", name: container.name, namespace: container.namespace },
-        confidence: 0.93,
-        rank: out.length + 1,
-        primary: true,
-        explains: related.map((x) => `${x.entityId}|${x.type}`),
-        explained: related.map((x) => ({
-          entityId: x.entityId,
-          type: x.type,
-          sinceUnixMs: x.sinceUnixMs,
-          probability: 0.9,
-          evidenceSummary: x.evidenceSummary,
-        })),
-        unexplained: [],
-        expectedAbsent: [{ entityId: pod, type: "oom_killed_last_state", probability: 0.7 }],
-        explanation: `The container ${container.name} was OOM-killed while its working set was at its memory limit; raising the limit of ${name} stops the kills.`,
-        remediation: {
-          summary: `Raise the memory limit of ${name}/app to 512Mi`,
-          reason: `Memory limit too low on ${s.entityId}`,
-          change: {
-            action: "set-resources",
-            target: { apiVersion: "apps/v1", kind: "Deployment", namespace, name },
-            container: "app",
-            resources: { limits: { memory: "512Mi" } },
-          },
-        },
-        firstSeenUnixMs: s.sinceUnixMs,
-        startedUnixMs: s.sinceUnixMs,
-      };
-      const rival = {
-        id: `node_memory_pressure:${node}`,
-        type: "node_memory_pressure",
-        title: "Node memory pressure",
-        entityId: node,
-        entity: { id: node, kind: "node", name: node.slice("node/".length), namespace: "" },
-        confidence: 0.05,
-        rank: out.length + 2,
-        primary: false,
-        explains: [`${s.entityId}|oom_killed`],
-        explained: [
-          { entityId: s.entityId, type: "oom_killed", sinceUnixMs: s.sinceUnixMs, probability: 0.3 },
-        ],
-        unexplained: [],
-        expectedAbsent: [{ entityId: node, type: "node_memory_pressure", probability: 0.9 }],
-        explanation: `The node could have run out of memory, but it reports no memory pressure.`,
-        remediation: {
-          summary: `Cordon ${node.slice("node/".length)}`,
-          reason: `Node memory pressure on ${node}`,
-          change: {
-            action: "cordon",
-            target: { apiVersion: "v1", kind: "Node", name: node.slice("node/".length) },
-          },
-        },
-        firstSeenUnixMs: s.sinceUnixMs,
-        startedUnixMs: s.sinceUnixMs,
-      };
-      out.push(primary, rival);
-    }
-    return out;
-  }
-
-  stop(): void {}
 }
 
 async function admin(sim: RunningKubeSim, path: string, body: unknown): Promise<void> {
@@ -159,47 +54,6 @@ function proxy(targetPort: number, req: IncomingMessage, res: ServerResponse): v
     res.end(JSON.stringify({ error: { code: "CW_UNAVAILABLE", message: "mediator unreachable" } }));
   });
   req.pipe(upstream);
-}
-
-/**
- * kube-sim on this branch answers lists but not watches (a later kube-sim adds them), and
- * client-node's informers fail hard on a list where a watch stream belongs. In front of it, this
- * proxy answers `?watch=true` with an open stream carrying no events until `timeoutSeconds`, which
- * is what a real API server sends while nothing changes; everything else goes to kube-sim.
- */
-async function withIdleWatches(simUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const target = new URL(simUrl);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", simUrl);
-    if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
-      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
-      res.flushHeaders();
-      const seconds = Number(url.searchParams.get("timeoutSeconds") ?? "300");
-      const timer = setTimeout(() => res.end(), Math.min(seconds, 3600) * 1000);
-      res.on("close", () => clearTimeout(timer));
-      return;
-    }
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** /api/v1/entities/{id}/series as the lead will add it: the entity's series over the last N minutes. */
@@ -256,8 +110,6 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
     });
 
-    const kube = await withIdleWatches(sim.url);
-    cleanups.push(() => kube.close());
     const dir = await mkdtemp(join(tmpdir(), "causeway-ui-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const kubeconfig = join(dir, "kubeconfig.json");
@@ -266,7 +118,7 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "sim", cluster: { server: kube.url, "insecure-skip-tls-verify": true } }],
+        clusters: [{ name: "sim", cluster: { server: sim.url, "insecure-skip-tls-verify": true } }],
         users: [{ name: "admin", user: { token: sim.adminToken } }],
         contexts: [{ name: "sim", context: { cluster: "sim", user: "admin" } }],
         "current-context": "sim",
@@ -299,7 +151,7 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       state: { snapshotIntervalMs: 3_600_000 },
       symptoms: { tickIntervalMs: 200 },
     });
-    const mediator = await Mediator.start({ config, log: silentLogger(), engine: new OomRootCauseEngine() });
+    const mediator = await Mediator.start({ config, log: silentLogger() });
     cleanups.push(() => mediator.stop());
 
     // One agent reports the cluster and its symptoms; a second connected once and left.
@@ -367,7 +219,7 @@ export async function startUiStack(options: { readonly entities?: number } = {})
             evidence: { ratio: 0.97 },
           },
           {
-            entityId: OOM_POD,
+            entityId: OOM_CONTAINER,
             type: "container_restarting",
             active: true,
             sinceUnixMs: since,
@@ -404,10 +256,13 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       what: "the second agent's hello",
     });
     gone.cancel();
-    await waitFor(() => mediator.lifecycle?.list().length === 2 || undefined, {
-      what: "the engine's remediations proposed",
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      () => mediator.lifecycle?.list().some((r) => r.change.action === "set-resources") || undefined,
+      {
+        what: "the causal engine's remediation proposed",
+        timeoutMs: 30_000,
+      },
+    );
 
     const ui = createUiHandler();
     const stack: UiStack = {

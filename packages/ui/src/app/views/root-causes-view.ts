@@ -44,7 +44,7 @@ export class RootCausesView implements View {
     this.#summary.textContent =
       rootCauses.length === 0
         ? `No root causes (engine: ${engine}).`
-        : `${rootCauses.length} ranked by the ${engine} engine, most likely first.`;
+        : `${rootCauses.length} ranked, most likely first (engine: ${engine}).`;
     const now = this.#ctx.now();
     replaceChildren(
       this.#list,

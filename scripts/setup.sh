@@ -13,6 +13,7 @@ APT_PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config
   victoria-metrics prometheus-node-exporter
   iproute2 nftables linux-perf procps util-linux ca-certificates openssl
+  chromium
 )
 
 log() { printf '[setup] %s\n' "$*"; }

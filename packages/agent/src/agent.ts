@@ -68,6 +68,8 @@ const UNRESOLVED_EVENT_TTL_MS = 10_000;
 const STOP_FLUSH_TIMEOUT_MS = 5_000;
 /** Smallest collection or heartbeat interval a ConfigUpdate may set. */
 const MIN_INTERVAL_MS = 100;
+/** Distinct (source, remote address, port) connections kept in the topology. */
+const MAX_CONNECTIONS = 10_000;
 /** Limits (CFS quota, memory limit) are read again every this many cycles. */
 const LIMIT_REFRESH_CYCLES = 6;
 const MAX_UNRESOLVED_EVENTS = 1000;
@@ -503,7 +505,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const u of unresolved) this.#onHelperEvent(u.event, u.atMs, false);
 
     const gone = new Set([...this.#prev.keys()].filter((id) => !seen.has(id)));
-    for (const id of gone) this.#prev.delete(id);
+    for (const id of gone) {
+      this.#prev.delete(id);
+      this.#lastOomByEbpfMs.delete(id);
+    }
 
     const podObs: PodObservation[] = [...podAgg].map(([entityId, agg]) => ({
       entityId,
@@ -806,7 +811,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       const key = `${fromId}|${address}|${port}`;
       const existing = this.#connections.get(key);
       if (existing) existing.lastSeenMs = Math.max(existing.lastSeenMs, atMs);
-      else this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
+      else if (this.#connections.size < MAX_CONNECTIONS)
+        this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
     };
     for (const conn of scan?.connections ?? []) {
       const container = byKey.get(conn.containerKey);

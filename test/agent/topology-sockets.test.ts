@@ -59,12 +59,20 @@ describe.skipIf(skip)("agent topology: listening sockets, notable processes and 
     );
     expect(serverEntity.attributes.listening).toBe(`127.0.0.1:${port}`);
     // the server's main process is a notable process, with its socket, running on the container
-    const process = upserts().find(
-      (e) => e.kind === "process" && e.attributes.pid === String(server.process.pid),
+    // (a process seen before it listened is upserted again once it does: take the latest)
+    const process = await waitFor(
+      () =>
+        upserts()
+          .filter((e) => e.kind === "process" && e.attributes.pid === String(server.process.pid))
+          .at(-1)?.attributes.listening !== undefined &&
+        upserts()
+          .filter((e) => e.kind === "process" && e.attributes.pid === String(server.process.pid))
+          .at(-1),
+      { what: "the server process with its socket" },
     );
-    expect(process?.attributes.listening).toBe(`127.0.0.1:${port}`);
+    expect(process.attributes.listening).toBe(`127.0.0.1:${port}`);
     expect(relations()).toContainEqual(
-      expect.objectContaining({ fromId: process?.id, toId: serverId, type: "runs-on" }),
+      expect.objectContaining({ fromId: process.id, toId: serverId, type: "runs-on" }),
     );
     // the server's accepted side is not an outgoing connection
     expect(relations().some((r) => r.fromId === serverId && r.type === "calls")).toBe(false);

@@ -4,6 +4,7 @@ import { type CgroupCounters, type HelperEvent } from "@causeway/ebpf-helper";
 import {
   entityId as ids,
   type Capabilities,
+  type ConfigUpdate,
   type Entity,
   type Relation,
   type SymptomChange,
@@ -65,6 +66,10 @@ interface Connection {
 const SIGTERM = 15;
 const UNRESOLVED_EVENT_TTL_MS = 10_000;
 const STOP_FLUSH_TIMEOUT_MS = 5_000;
+/** Smallest collection or heartbeat interval a ConfigUpdate may set. */
+const MIN_INTERVAL_MS = 100;
+/** Distinct (source, remote address, port) connections kept in the topology. */
+const MAX_CONNECTIONS = 10_000;
 /** Limits (CFS quota, memory limit) are read again every this many cycles. */
 const LIMIT_REFRESH_CYCLES = 6;
 const MAX_UNRESOLVED_EVENTS = 1000;
@@ -118,11 +123,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   #stopped = false;
   #stopping: Promise<void> | undefined;
   #httpPort: number | undefined;
+  /** The collection interval: configured, or pushed by the mediator (ConfigUpdate). */
+  #intervalMs: number;
 
   constructor(options: AgentOptions) {
     super();
     const c = options.config;
     this.#c = c;
+    this.#intervalMs = c.intervalMs;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#hostMode = !options.podSource && c.kube.mode === "none";
@@ -174,6 +182,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         now: this.#now,
       });
       this.#stream.on("resync", () => this.#resync());
+      this.#stream.on("config", (update) => this.#applyConfigUpdate(update));
     }
     this.#http = new AgentHttpServer({
       host: c.http.host,
@@ -181,7 +190,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       registry: this.#metrics.registry,
       healthy: () =>
         this.#lastCycleMs === undefined ||
-        this.#now() - this.#lastCycleMs < Math.max(3 * c.intervalMs, 30_000),
+        this.#now() - this.#lastCycleMs < Math.max(3 * this.#intervalMs, 30_000),
       ready: () => this.#cycle > 0 && this.#pods.synced,
     });
   }
@@ -201,6 +210,11 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   get ebpfEnabled(): boolean {
     return this.#ebpf.enabled;
+  }
+
+  /** The collection interval in force. */
+  get intervalMs(): number {
+    return this.#intervalMs;
   }
 
   get cycles(): number {
@@ -281,6 +295,27 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.#http.close();
   }
 
+  #applyConfigUpdate(update: ConfigUpdate): void {
+    // zero means "keep"; values below the minimum are ignored
+    if (update.collectionIntervalMs >= MIN_INTERVAL_MS && update.collectionIntervalMs !== this.#intervalMs) {
+      this.#intervalMs = update.collectionIntervalMs;
+      if (this.#timer && !this.#running && !this.#stopped) {
+        clearTimeout(this.#timer);
+        this.#schedule(this.#intervalMs);
+      }
+    }
+    if (update.heartbeatIntervalMs >= MIN_INTERVAL_MS)
+      this.#stream?.setHeartbeatInterval(update.heartbeatIntervalMs);
+    this.#log.info(
+      {
+        version: update.version,
+        intervalMs: this.#intervalMs,
+        heartbeatIntervalMs: update.heartbeatIntervalMs || undefined,
+      },
+      "configuration update from the mediator",
+    );
+  }
+
   /** The API watch, loaded only when a cluster is configured (it costs ~15 MiB of RSS). */
   async #podSourceFromConfig(): Promise<PodSource> {
     const k = this.#c.kube;
@@ -316,7 +351,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.#running = false;
     }
     const elapsed = this.#now() - started;
-    this.#schedule(Math.max(0, this.#c.intervalMs - elapsed));
+    this.#schedule(Math.max(0, this.#intervalMs - elapsed));
   }
 
   #runCycle(): void {
@@ -470,7 +505,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const u of unresolved) this.#onHelperEvent(u.event, u.atMs, false);
 
     const gone = new Set([...this.#prev.keys()].filter((id) => !seen.has(id)));
-    for (const id of gone) this.#prev.delete(id);
+    for (const id of gone) {
+      this.#prev.delete(id);
+      this.#lastOomByEbpfMs.delete(id);
+    }
 
     const podObs: PodObservation[] = [...podAgg].map(([entityId, agg]) => ({
       entityId,
@@ -773,7 +811,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       const key = `${fromId}|${address}|${port}`;
       const existing = this.#connections.get(key);
       if (existing) existing.lastSeenMs = Math.max(existing.lastSeenMs, atMs);
-      else this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
+      else if (this.#connections.size < MAX_CONNECTIONS)
+        this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
     };
     for (const conn of scan?.connections ?? []) {
       const container = byKey.get(conn.containerKey);

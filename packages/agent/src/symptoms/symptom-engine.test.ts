@@ -64,6 +64,30 @@ describe("SymptomEngine", () => {
     expect(e.restartCount(C, 2, 80_000)[0]).toMatchObject({ type: "container_restarting", active: false });
   });
 
+  it("flags a container using far more CPU than it requested, and a pod retransmitting", () => {
+    const e = new SymptomEngine(
+      parseAgentConfig({ symptoms: { cpuUsageHigh: { forMs: 0 }, tcpRetransmitsHigh: { forMs: 0 } } })
+        .symptoms,
+    );
+    const step = (t: number, usage: number, retrans: number) =>
+      e.evaluate(
+        t,
+        obs({
+          containers: [{ entityId: C, usageMillicores: usage, cpuRequestMillicores: 250 }],
+          pods: [{ entityId: "pod/shop/api", retransmitsPerS: retrans }],
+        }),
+      );
+    // 400m is 1.6x the request: below 2x
+    expect(step(0, 400, 0)).toEqual([]);
+    const on = step(1000, 900, 12);
+    expect(on.find((c) => c.type === "cpu_usage_high")).toMatchObject({
+      entityId: C,
+      active: true,
+      evidence: { usage_millicores: 900, request_millicores: 250, usage_over_request: 3.6 },
+    });
+    expect(on.find((c) => c.type === "tcp_retransmits_high")?.evidence.retransmits_per_s).toBe(12);
+  });
+
   it("watches node memory and disk as lower-is-worse, and pod network rates", () => {
     const e = new SymptomEngine(
       parseAgentConfig({ symptoms: { nodeMemoryPressure: { forMs: 0 }, nodeDiskPressure: { forMs: 0 } } })

@@ -46,9 +46,14 @@ export interface EffectGroup {
  * inside their footprint invalidates them (docs/adr/0020).
  */
 export class Codebook {
+  /**
+   * @param minProbability rows keep only symptoms at least this likely: propagation that fades
+   * below it (distant callers) is cut, which keeps rows and incidents small.
+   */
   constructor(
     readonly graph: TopologyGraph,
     readonly model: CompiledModel,
+    readonly minProbability = 0,
   ) {}
 
   /** Whether a root-cause type can sit on this entity. */
@@ -72,18 +77,26 @@ export class Codebook {
     const groups: EffectGroup[] = [];
     for (const effect of rootCause.effects) {
       const group: EffectGroup = { keys: [], probabilities: [], silenceWeight: effect.silenceWeight };
-      walkForward(g, effect.steps, entity, effect.hopDecay, footprint, (reached, factor) => {
-        if (effect.excludeSelf && reached === entity) return;
-        const kind = g.kinds[reached] as number;
-        if (!effect.symptomKinds.includes(kind)) return;
-        const key = symptomKey(reached, effect.symptom);
-        const p = effect.probability * factor;
-        group.keys.push(key);
-        group.probabilities.push(p);
-        const prior = entries.get(key);
-        // Two effects reaching the same symptom combine as independent causes (noisy-OR).
-        entries.set(key, prior === undefined ? p : 1 - (1 - prior) * (1 - p));
-      });
+      walkForward(
+        g,
+        effect.steps,
+        entity,
+        effect.hopDecay,
+        footprint,
+        (reached, factor) => {
+          if (effect.excludeSelf && reached === entity) return;
+          const kind = g.kinds[reached] as number;
+          if (!effect.symptomKinds.includes(kind)) return;
+          const key = symptomKey(reached, effect.symptom);
+          const p = effect.probability * factor;
+          group.keys.push(key);
+          group.probabilities.push(p);
+          const prior = entries.get(key);
+          // Two effects reaching the same symptom combine as independent causes (noisy-OR).
+          entries.set(key, prior === undefined ? p : 1 - (1 - prior) * (1 - p));
+        },
+        this.minProbability / effect.probability,
+      );
       if (group.keys.length > 0) groups.push(group);
     }
     return { entries, groups, footprint: [...footprint] };
@@ -100,10 +113,14 @@ export class Codebook {
     const kind = g.kinds[entity] as number;
     for (const { rootCause, effect } of this.model.reverseAnchors[symptom] ?? []) {
       if (!effect.symptomKinds.includes(kind)) continue;
+      const roots: number[] = [];
       walkReverse(g, effect.steps, entity, footprint, (root) => {
         if (effect.excludeSelf && root === entity) return;
-        if (this.applies(rootCause, root)) candidates.add(candidateKey(root, rootCause.index));
+        if (this.applies(rootCause, root)) roots.push(root);
       });
+      // A symptom that many entities could have caused this way is too unspecific to anchor any.
+      if (effect.maxAnchored > 0 && roots.length > effect.maxAnchored) continue;
+      for (const root of roots) candidates.add(candidateKey(root, rootCause.index));
     }
     return { candidates: [...candidates], footprint: [...footprint] };
   }

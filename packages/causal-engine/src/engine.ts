@@ -7,7 +7,7 @@ import {
   symptomKeyType,
   type Signature,
 } from "./codebook.js";
-import { decodeComponent, type DecodeCandidate, type DecodeOutput } from "./decode.js";
+import { decodeComponent, type DecodeCandidate } from "./decode.js";
 import { engineOptionsSchema, type EngineOptions, type EngineOptionsInput } from "./engine-options.js";
 import { explain } from "./explanation.js";
 import {
@@ -59,11 +59,13 @@ export interface EngineStats {
   /** Root-cause instances some active symptom anchors: the materialised rows of the codebook. */
   readonly candidates: number;
   readonly signatureEntries: number;
-  readonly components: number;
-  readonly largestComponent: number;
-  /** Evaluations that recomputed something, and components decoded over the engine's life. */
+  /** Incidents: connected groups of candidates sharing active symptoms, and the largest's size. */
+  readonly incidents: number;
+  readonly largestIncident: number;
+  /** Over the engine's life: reports recomputed, decoder runs, and candidates they decoded. */
   readonly evaluations: number;
-  readonly componentsDecoded: number;
+  readonly decodes: number;
+  readonly candidatesDecoded: number;
 }
 
 interface SymptomRecord {
@@ -89,18 +91,17 @@ interface Candidate {
   readonly entity: number;
   readonly anchoredBy: Set<SymptomRecord>;
   signature: Signature | undefined;
-  component: Component | undefined;
   alive: boolean;
+  /** The last decode's verdict. */
+  decoded: boolean;
+  primary: boolean;
+  score: number;
+  confidence: number;
+  rival: Candidate | undefined;
 }
 
-interface Component {
-  alive: boolean;
-  readonly members: Candidate[];
-  readonly symptoms: number[];
-  /** Per member, indexes into `symptoms` of its active signature entries. */
-  readonly memberSymptoms: number[][];
-  readonly result: DecodeOutput;
-}
+/** Candidates a local change re-decodes around itself inside a larger incident. */
+const REGION_DEPTH = 2;
 
 interface History {
   firstSeenUnixMs: number;
@@ -144,19 +145,19 @@ export class CausalEngine {
   readonly #dirtyDerivations = new Set<SymptomRecord>();
   readonly #dirtySignatures = new Set<Candidate>();
   readonly #touched = new Set<Candidate>();
-  readonly #components = new Set<Component>();
   readonly #history = new Map<string, History>();
   #report: RootCauseReport | undefined;
   #lastShown: string[] = [];
   #evaluations = 0;
-  #componentsDecoded = 0;
+  #decodes = 0;
+  #candidatesDecoded = 0;
 
   constructor(init: CausalEngineOptions = {}) {
     this.#model = compileModel(init.model ?? DEFAULT_MODEL);
     this.#options = engineOptionsSchema.parse(init.options ?? {});
     this.#now = init.now ?? Date.now;
     this.#graph = new TopologyGraph(this.#model.usedRelations);
-    this.#codebook = new Codebook(this.#graph, this.#model);
+    this.#codebook = new Codebook(this.#graph, this.#model, this.#options.minSymptomProbability);
   }
 
   /** The compiled model's root-cause type names. */
@@ -324,11 +325,20 @@ export class CausalEngine {
     return this.#report;
   }
 
+  /** Sizes of the state; counting incidents walks every candidate, so this is not for hot paths. */
   stats(): EngineStats {
-    let largest = 0;
-    for (const c of this.#components) largest = Math.max(largest, c.members.length);
     let pending = 0;
     for (const set of this.#pending.values()) pending += set.size;
+    let incidents = 0;
+    let largest = 0;
+    const seen = new Set<Candidate>();
+    for (const c of this.#candidates.values()) {
+      if (seen.has(c)) continue;
+      const { members } = this.#ball([c], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+      for (const m of members) seen.add(m);
+      incidents++;
+      largest = Math.max(largest, members.length);
+    }
     return {
       entities: this.#graph.entityCount,
       relations: this.#graph.relationCount,
@@ -336,10 +346,11 @@ export class CausalEngine {
       pendingSymptoms: pending,
       candidates: this.#candidates.size,
       signatureEntries: this.#signatureEntries,
-      components: this.#components.size,
-      largestComponent: largest,
+      incidents,
+      largestIncident: largest,
       evaluations: this.#evaluations,
-      componentsDecoded: this.#componentsDecoded,
+      decodes: this.#decodes,
+      candidatesDecoded: this.#candidatesDecoded,
     };
   }
 
@@ -422,8 +433,12 @@ export class CausalEngine {
       entity,
       anchoredBy: new Set(),
       signature: undefined,
-      component: undefined,
       alive: true,
+      decoded: false,
+      primary: false,
+      score: 0,
+      confidence: 0,
+      rival: undefined,
     };
     this.#candidates.set(key, c);
     this.#dirtySignatures.add(c);
@@ -454,6 +469,8 @@ export class CausalEngine {
   #clearSignature(c: Candidate): void {
     const sig = c.signature;
     if (!sig) return;
+    // What it explained must be decoded again by whoever else can explain it.
+    for (const skey of sig.entries.keys()) if (this.#active.has(skey)) this.#touchExplainers(skey);
     for (const skey of sig.entries.keys()) {
       const set = this.#bySymptom.get(skey);
       if (!set) continue;
@@ -520,64 +537,75 @@ export class CausalEngine {
   }
 
   #decodeTouched(now: number): void {
-    if (this.#touched.size === 0) return;
-    const seeds: Candidate[] = [];
-    const kill = (comp: Component): void => {
-      if (!comp.alive) return;
-      comp.alive = false;
-      this.#components.delete(comp);
-      for (const m of comp.members) if (m.alive) seeds.push(m);
-    };
-    for (const c of this.#touched) {
-      if (c.component) kill(c.component);
-      if (c.alive) seeds.push(c);
-    }
+    const seeds = [...this.#touched].filter((c) => c.alive);
     this.#touched.clear();
-    const visited = new Set<Candidate>();
-    // Seeds in key order so that components and their member order do not depend on change order.
-    seeds.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const seed of seeds) {
-      if (visited.has(seed) || !seed.alive) continue;
-      const members: Candidate[] = [];
-      const symptomIndexOf = new Map<number, number>();
-      const symptoms: number[] = [];
-      const queue = [seed];
-      visited.add(seed);
-      while (queue.length > 0) {
-        const c = queue.pop() as Candidate;
-        members.push(c);
-        if (c.component?.alive) kill(c.component);
-        for (const skey of c.signature?.entries.keys() ?? []) {
-          if (!this.#active.has(skey)) continue;
-          if (!symptomIndexOf.has(skey)) {
-            symptomIndexOf.set(skey, symptoms.length);
-            symptoms.push(skey);
-          }
-          for (const other of this.#bySymptom.get(skey) ?? [])
-            if (!visited.has(other) && other.alive) {
-              visited.add(other);
-              queue.push(other);
-            }
-        }
-      }
-      members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      this.#decode(members, symptoms, symptomIndexOf, now);
-    }
+    if (seeds.length === 0) return;
+    const o = this.#options;
+    // The incident around the change, REGION_DEPTH candidates deep. A whole incident is decoded
+    // exactly; a local change inside a larger one re-decodes only its neighbourhood, holding the
+    // rest of that incident's decisions fixed (docs/adr/0020).
+    const near = this.#ball(seeds, REGION_DEPTH, o.maxRegionCandidates);
+    if (near.complete) this.#decode(near.members, false, now);
+    else if (near.members.length <= o.maxRegionCandidates) this.#decode(near.members, true, now);
+    else
+      this.#decode(this.#ball(seeds, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY).members, false, now);
   }
 
-  #decode(members: Candidate[], symptoms: number[], symptomIndexOf: Map<number, number>, now: number): void {
-    const miss = this.#options.missRate;
-    const memberSymptoms: number[][] = [];
+  /**
+   * Candidates within `depth` steps of the seeds, a step going from a candidate through one of
+   * its active symptoms to another candidate explaining it. `complete` when nothing lies beyond.
+   * Stops early, incomplete, once more than `limit` candidates are collected.
+   */
+  #ball(
+    seeds: readonly Candidate[],
+    depth: number,
+    limit: number,
+  ): { members: Candidate[]; complete: boolean } {
+    const seen = new Set<Candidate>(seeds);
+    let layer: Candidate[] = [...seeds];
+    for (let d = 0; layer.length > 0; d++) {
+      const next: Candidate[] = [];
+      for (const c of layer)
+        for (const skey of c.signature?.entries.keys() ?? []) {
+          if (!this.#active.has(skey)) continue;
+          for (const other of this.#bySymptom.get(skey) ?? [])
+            if (other.alive && !seen.has(other)) {
+              if (d >= depth) return { members: [...seen], complete: false };
+              seen.add(other);
+              next.push(other);
+              if (seen.size > limit) return { members: [...seen], complete: false };
+            }
+        }
+      layer = next;
+    }
+    return { members: [...seen], complete: true };
+  }
+
+  /**
+   * Decodes a set of candidates. With `frozen`, the set is part of a larger incident: primaries
+   * outside it keep explaining the symptoms they explain (their coverage is fixed).
+   */
+  #decode(members: Candidate[], frozen: boolean, now: number): void {
+    // Member order breaks ties: by id, so that it does not depend on the order of changes.
+    members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const keep = 1 - this.#options.missRate;
+    const inSet = new Set(members);
+    const symptomIndexOf = new Map<number, number>();
+    const symptoms: number[] = [];
     const candidates: DecodeCandidate[] = members.map((c) => {
       const local: number[] = [];
       const probabilities: number[] = [];
       for (const [skey, p] of c.signature?.entries ?? []) {
-        const j = symptomIndexOf.get(skey);
-        if (j === undefined) continue;
+        if (!this.#active.has(skey)) continue;
+        let j = symptomIndexOf.get(skey);
+        if (j === undefined) {
+          j = symptoms.length;
+          symptomIndexOf.set(skey, j);
+          symptoms.push(skey);
+        }
         local.push(j);
-        probabilities.push(p * (1 - miss));
+        probabilities.push(p * keep);
       }
-      memberSymptoms.push(local);
       const h = this.#history.get(c.id);
       return {
         priorLogOdds: c.rootCause.priorLogOdds,
@@ -587,19 +615,31 @@ export class CausalEngine {
         bonus: h?.primary ? this.#options.hysteresis : 0,
       };
     });
+    const coverage = symptoms.map((skey) => {
+      if (!frozen) return 1;
+      let q = 1;
+      for (const other of this.#bySymptom.get(skey) ?? [])
+        if (other.alive && other.primary && !inSet.has(other))
+          q *= 1 - (other.signature?.entries.get(skey) ?? 0) * keep;
+      return q;
+    });
     const baseRates = symptoms.map((skey) => this.#model.baseRates[symptomKeyType(skey)] as number);
-    const result = decodeComponent({ candidates, baseRates });
-    const comp: Component = { alive: true, members, symptoms, memberSymptoms, result };
-    this.#components.add(comp);
-    this.#componentsDecoded++;
+    const result = decodeComponent({ candidates, baseRates, coverage });
+    this.#decodes++;
+    this.#candidatesDecoded += members.length;
     members.forEach((c, i) => {
-      c.component = comp;
+      c.decoded = true;
+      c.primary = result.primary[i] === true;
+      c.score = result.score[i] as number;
+      c.confidence = result.confidence[i] as number;
+      const rival = result.rival[i] as number;
+      c.rival = rival >= 0 ? members[rival] : undefined;
       const h = this.#history.get(c.id);
-      if (h) h.primary = result.primary[i] === true;
+      if (h) h.primary = c.primary;
       else
         this.#history.set(c.id, {
           firstSeenUnixMs: now,
-          primary: result.primary[i] === true,
+          primary: c.primary,
           lastRank: undefined,
           goneSinceUnixMs: undefined,
         });
@@ -630,42 +670,44 @@ export class CausalEngine {
 
   // ---------------------------------------------------------------- internals: the report
 
+  /** Active symptom keys some primary root cause explains. */
+  #covered(): Set<number> {
+    const covered = new Set<number>();
+    for (const c of this.#candidates.values())
+      if (c.decoded && c.primary)
+        for (const skey of c.signature?.entries.keys() ?? []) if (this.#active.has(skey)) covered.add(skey);
+    return covered;
+  }
+
   #buildReport(now: number): RootCauseReport {
     this.#forget(now);
     const o = this.#options;
-    const ranked: { c: Candidate; comp: Component; i: number; sortScore: number; primary: boolean }[] = [];
-    const unexplained: SymptomRef[] = [];
-    let unexplainedCount = 0;
-    const explainedKeys = new Set<number>();
-    for (const comp of this.#components) {
-      const r = comp.result;
-      // The best explanation of an incident is listed however weak: it is still the best lead.
-      let best = -1;
-      comp.members.forEach((_, i) => {
-        if (best < 0 || (r.score[i] as number) > (r.score[best] as number)) best = i;
-      });
-      comp.members.forEach((c, i) => {
-        const primary = r.primary[i] === true;
-        if (!primary && i !== best && (r.confidence[i] as number) < o.minConfidence) return;
-        // An entry listed at rank k last time keeps a bonus of hysteresis/k: to swap two
-        // neighbours at the top, a score must move by half the hysteresis or more.
-        const lastRank = this.#history.get(c.id)?.lastRank;
-        const bonus = lastRank !== undefined ? o.hysteresis / lastRank : 0;
-        ranked.push({ c, comp, i, sortScore: (r.score[i] as number) + bonus, primary });
-      });
-      comp.symptoms.forEach((skey, j) => {
-        if (r.explained[j]) explainedKeys.add(skey);
-      });
+    const covered = this.#covered();
+    const listed = new Set<Candidate>();
+    for (const c of this.#candidates.values())
+      if (c.decoded && (c.primary || c.confidence >= o.minConfidence)) listed.add(c);
+    // A symptom no primary explains still gets its best lead listed, however weak.
+    for (const [skey] of this.#active) {
+      if (covered.has(skey)) continue;
+      let best: Candidate | undefined;
+      for (const c of this.#bySymptom.get(skey) ?? [])
+        if (
+          c.alive &&
+          c.decoded &&
+          (!best || c.score > best.score || (c.score === best.score && c.id < best.id))
+        )
+          best = c;
+      if (best) listed.add(best);
     }
-    for (const record of this.#symptoms.values()) {
-      if (record.skey >= 0 && explainedKeys.has(record.skey)) continue;
-      unexplainedCount++;
-      if (unexplained.length < o.maxListedSymptoms)
-        unexplained.push({ entityId: record.entityId, type: record.type });
-    }
+    const ranked = [...listed].map((c) => {
+      // An entry listed at rank k last time keeps a bonus of hysteresis/k: to swap two
+      // neighbours at the top, a score must move by half the hysteresis or more.
+      const lastRank = this.#history.get(c.id)?.lastRank;
+      return { c, sortScore: c.score + (lastRank !== undefined ? o.hysteresis / lastRank : 0) };
+    });
     ranked.sort(
       (a, b) =>
-        Number(b.primary) - Number(a.primary) ||
+        Number(b.c.primary) - Number(a.c.primary) ||
         b.sortScore - a.sortScore ||
         (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0),
     );
@@ -679,11 +721,18 @@ export class CausalEngine {
       const h = this.#history.get(x.c.id);
       if (h) h.lastRank = k + 1;
     });
-    const rootCauses = shown.map((x, k) => this.#render(x.c, x.comp, x.i, k + 1));
+    const unexplained: SymptomRef[] = [];
+    let unexplainedCount = 0;
+    for (const record of this.#symptoms.values()) {
+      if (record.skey >= 0 && covered.has(record.skey)) continue;
+      unexplainedCount++;
+      if (unexplained.length < o.maxListedSymptoms)
+        unexplained.push({ entityId: record.entityId, type: record.type });
+    }
     return {
       computedAtUnixMs: now,
       modelVersion: this.#model.model.version,
-      rootCauses,
+      rootCauses: shown.map((x, k) => this.#render(x.c, k + 1)),
       omitted: ranked.length - shown.length,
       activeSymptoms: this.#symptoms.size,
       unexplained,
@@ -691,42 +740,47 @@ export class CausalEngine {
     };
   }
 
-  #render(c: Candidate, comp: Component, i: number, rank: number): RootCause {
+  #render(c: Candidate, rank: number): RootCause {
     const g = this.#graph;
     const o = this.#options;
-    const r = comp.result;
     const entries = c.signature?.entries ?? new Map<number, number>();
     const explained: ExplainedSymptom[] = [];
     let explainedCount = 0;
     let started = Number.POSITIVE_INFINITY;
     const mine = new Set<number>();
-    for (const j of comp.memberSymptoms[i] ?? []) {
-      const skey = comp.symptoms[j] as number;
+    for (const [skey, p] of entries) {
       const record = this.#active.get(skey);
       if (!record) continue;
       mine.add(skey);
       explainedCount++;
       started = Math.min(started, record.sinceUnixMs);
-      if (explained.length < o.maxListedSymptoms)
-        explained.push({
-          entityId: record.entityId,
-          type: record.type,
-          sinceUnixMs: record.sinceUnixMs,
-          probability: round(entries.get(skey) ?? 0, 3),
-          ...(record.evidenceSummary ? { evidenceSummary: record.evidenceSummary } : {}),
-        });
+      explained.push({
+        entityId: record.entityId,
+        type: record.type,
+        sinceUnixMs: record.sinceUnixMs,
+        probability: round(p, 3),
+        ...(record.evidenceSummary ? { evidenceSummary: record.evidenceSummary } : {}),
+      });
     }
     explained.sort((a, b) => b.probability - a.probability || a.sinceUnixMs - b.sinceUnixMs);
+    explained.length = Math.min(explained.length, o.maxListedSymptoms);
+    // Its incident: the active symptoms of every candidate sharing one of its symptoms.
     const unexplained: SymptomRef[] = [];
+    const seen = new Set<number>(mine);
     let unexplainedCount = 0;
-    for (const skey of comp.symptoms) {
-      if (mine.has(skey)) continue;
-      const record = this.#active.get(skey);
-      if (!record) continue;
-      unexplainedCount++;
-      if (unexplained.length < o.maxListedSymptoms)
-        unexplained.push({ entityId: record.entityId, type: record.type });
-    }
+    for (const skey of mine)
+      for (const other of this.#bySymptom.get(skey) ?? []) {
+        if (other === c || !other.alive) continue;
+        for (const k of other.signature?.entries.keys() ?? []) {
+          if (seen.has(k)) continue;
+          const record = this.#active.get(k);
+          if (!record) continue;
+          seen.add(k);
+          unexplainedCount++;
+          if (unexplained.length < o.maxListedSymptoms)
+            unexplained.push({ entityId: record.entityId, type: record.type });
+        }
+      }
     const expectedAbsent = this.#expected(
       entries,
       (skey) => !this.#active.has(skey),
@@ -746,10 +800,8 @@ export class CausalEngine {
           restartedAt: new Date(firstSeen).toISOString(),
         })
       : undefined;
-    const confidence = round(r.confidence[i] as number, 4);
-    const rivalIndex = r.rival[i] as number;
-    const rival = rivalIndex >= 0 ? comp.members[rivalIndex] : undefined;
-    const primary = r.primary[i] === true;
+    const confidence = round(c.confidence, 4);
+    const rival = c.rival?.alive ? c.rival : undefined;
     return {
       id: c.id,
       type: spec.type,
@@ -762,8 +814,8 @@ export class CausalEngine {
       },
       confidence,
       rank,
-      primary,
-      score: round(r.score[i] as number, 3),
+      primary: c.primary,
+      score: round(c.score, 3),
       explained,
       unexplained,
       expectedAbsent,
@@ -771,7 +823,7 @@ export class CausalEngine {
         graph: g,
         entity: c.entity,
         spec,
-        primary,
+        primary: c.primary,
         confidence,
         explained,
         explainedCount,

@@ -7,7 +7,7 @@ const SELECTS = RELATION.selects;
 
 /**
  * Walks a path forward from `start`, calling `emit` once per reached entity with its hop factor
- * (the largest over the routes reaching it). Every entity whose relations or kind the walk read is
+ * (the largest over the routes reaching it), leaving out factors below `minFactor`. Every entity whose relations or kind the walk read is
  * added to `footprint`: a change to any of them can change the result.
  */
 export function walkForward(
@@ -17,25 +17,30 @@ export function walkForward(
   hopDecay: number,
   footprint: Set<number>,
   emit: (index: number, factor: number) => void,
+  minFactor = 0,
 ): void {
   footprint.add(start);
   let frontier = new Map<number, number>([[start, 1]]);
   for (const step of steps) {
+    // Shortest distance in repeats of this step: an entity counts at the first hop reaching it.
     const next = new Map<number, number>();
+    const seen = new Set<number>(frontier.keys());
     let hop = frontier;
     let scale = 1;
-    for (let h = 1; h <= step.hops && hop.size > 0; h++) {
+    // Repeats whose decayed factor falls below minFactor would add nothing: stop there.
+    for (let h = 1; h <= step.hops && hop.size > 0 && scale >= minFactor; h++) {
       const reached = new Map<number, number>();
       for (const [from, factor] of hop) {
         footprint.add(from);
         expandForward(g, step, from, footprint, (to) => {
-          const f = factor * scale;
-          const seen = next.get(to);
-          if (seen === undefined) {
-            next.set(to, f);
-            reached.set(to, factor);
-          } else if (f > seen) next.set(to, f);
+          if (seen.has(to)) return;
+          const best = reached.get(to);
+          if (best === undefined || factor > best) reached.set(to, factor);
         });
+      }
+      for (const [to, factor] of reached) {
+        seen.add(to);
+        if (h >= step.minHops) next.set(to, factor * scale);
       }
       hop = reached;
       scale *= hopDecay;
@@ -45,7 +50,7 @@ export function walkForward(
   }
   for (const [index, factor] of frontier) {
     footprint.add(index);
-    emit(index, factor);
+    if (factor >= minFactor) emit(index, factor);
   }
 }
 
@@ -65,6 +70,7 @@ export function walkReverse(
   for (let s = steps.length - 1; s >= 0; s--) {
     const step = steps[s] as CompiledStep;
     const next = new Set<number>();
+    const seen = new Set<number>(frontier);
     let hop = [...frontier];
     for (let h = 1; h <= step.hops && hop.length > 0; h++) {
       const reached: number[] = [];
@@ -73,10 +79,10 @@ export function walkReverse(
         // An entity can only be where a forward step ends if it is of the kind the step yields.
         if (!yields(g, step, to)) continue;
         expandReverse(g, step, to, footprint, (from) => {
-          if (!next.has(from)) {
-            next.add(from);
-            reached.push(from);
-          }
+          if (seen.has(from)) return;
+          seen.add(from);
+          reached.push(from);
+          if (h >= step.minHops) next.add(from);
         });
       }
       hop = reached;

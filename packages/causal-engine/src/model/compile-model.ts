@@ -38,6 +38,8 @@ export interface CompiledStep {
   readonly op: StepOp;
   /** Relation index for `out`/`in`. */
   readonly relation: number;
+  /** Entities at a shortest distance from minHops to hops repeats of the step are reached. */
+  readonly minHops: number;
   readonly hops: number;
 }
 
@@ -52,6 +54,8 @@ export interface CompiledEffect {
   readonly excludeSelf: boolean;
   /** 0 when the model leaves it to the engine's `effectSilenceWeight`. */
   readonly silenceWeight: number;
+  /** 0 for no limit. */
+  readonly maxAnchored: number;
 }
 
 export interface CompiledMatcher {
@@ -94,17 +98,19 @@ export class ModelError extends Error {
   }
 }
 
-const STEP_PATTERN = /^(?:(out|in):([a-z-]+)|(pods|callers))(?:\*([1-9]))?$/;
+const STEP_PATTERN = /^(?:(out|in):([a-z-]+)|(pods|callers))(?:\*(?:([1-9])-)?([1-9]))?$/;
 
 function compileStep(step: string, where: string, problems: string[], used: Set<number>): CompiledStep {
   const m = STEP_PATTERN.exec(step);
   if (!m) {
     problems.push(
-      `${where}: step "${step}" is not out:<relation>, in:<relation>, pods or callers (with optional *N)`,
+      `${where}: step "${step}" is not out:<relation>, in:<relation>, pods or callers (with optional *N or *M-N)`,
     );
-    return { op: "out", relation: 0, hops: 1 };
+    return { op: "out", relation: 0, minHops: 1, hops: 1 };
   }
-  const hops = m[4] ? Number(m[4]) : 1;
+  const hops = m[5] ? Number(m[5]) : 1;
+  const minHops = m[4] ? Number(m[4]) : 1;
+  if (minHops > hops) problems.push(`${where}: step "${step}" repeats fewer times than its minimum`);
   if (m[3]) {
     if (m[3] === "pods" && hops !== 1) problems.push(`${where}: "pods" cannot repeat`);
     used.add(RELATION["member-of"]);
@@ -112,12 +118,12 @@ function compileStep(step: string, where: string, problems: string[], used: Set<
       used.add(RELATION.calls);
       used.add(RELATION.selects);
     }
-    return { op: m[3] as StepOp, relation: -1, hops };
+    return { op: m[3] as StepOp, relation: -1, minHops, hops };
   }
   const relation = relationIndex(m[2] as string);
   if (relation < 0) problems.push(`${where}: unknown relation "${m[2]}"`);
   else used.add(relation);
-  return { op: m[1] as StepOp, relation, hops };
+  return { op: m[1] as StepOp, relation, minHops, hops };
 }
 
 function compileMatcher(m: EntityMatcher, where: string, problems: string[]): CompiledMatcher {
@@ -169,6 +175,8 @@ export function compileModel(model: CausalModel): CompiledModel {
       if (!(e.probability > 0 && e.probability < 1)) problems.push(`${ew}: probability must be in (0, 1)`);
       if (e.hopDecay !== undefined && !(e.hopDecay > 0 && e.hopDecay <= 1))
         problems.push(`${ew}: hopDecay must be in (0, 1]`);
+      if (e.maxAnchored !== undefined && !(Number.isInteger(e.maxAnchored) && e.maxAnchored >= 1))
+        problems.push(`${ew}: maxAnchored must be a positive integer`);
       if (e.silenceWeight !== undefined && !(e.silenceWeight >= 1))
         problems.push(`${ew}: silenceWeight must be at least 1`);
       const on = symptom >= 0 ? SYMPTOM_TYPES[e.symptom].on : "service";
@@ -182,6 +190,7 @@ export function compileModel(model: CausalModel): CompiledModel {
         hopDecay: e.hopDecay ?? 0.5,
         excludeSelf: e.excludeSelf === true,
         silenceWeight: e.silenceWeight ?? 0,
+        maxAnchored: e.maxAnchored ?? 0,
       };
     });
     if (!effects.some((e) => e.anchor))

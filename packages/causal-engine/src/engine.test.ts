@@ -119,7 +119,7 @@ describe("CausalEngine", () => {
   });
 
   it("tells a leak from a limit that is too low by the growing working set", () => {
-    const engine = loaded();
+    const engine = loaded({ options: { minConfidence: 0 } });
     engine.applySymptoms([...OOM, on(SHOP.checkoutApp, "memory_growing", T0 - 60_000)]);
     const top = engine.rootCauses().rootCauses[0];
     expect(top?.id).toBe(`container_memory_leak:${SHOP.checkoutApp}`);

@@ -11,6 +11,8 @@ import { decodeComponent, type DecodeCandidate } from "./decode.js";
 import { engineOptionsSchema, type EngineOptions, type EngineOptionsInput } from "./engine-options.js";
 import { explain } from "./explanation.js";
 import {
+  EFFECT_SLOTS,
+  RELATION_COUNT,
   ROOT_CAUSE_SLOTS,
   SYMPTOM_NAMES,
   compileModel,
@@ -30,6 +32,7 @@ import {
   type SymptomInput,
   type SymptomRef,
 } from "./root-cause.js";
+import { entityFact, inFact, outFact } from "./path-walk.js";
 import { TopologyGraph, type EngineEntity, type EngineRelation } from "./topology-graph.js";
 
 export interface CausalEngineOptions {
@@ -80,6 +83,8 @@ interface SymptomRecord {
   /** Symptom key while attached to a graph entity; -1 otherwise. */
   skey: number;
   anchors: Candidate[];
+  /** Support keys it adds to anchors that need several symptoms. */
+  supports: number[];
   footprint: number[];
 }
 
@@ -98,6 +103,9 @@ interface Candidate {
   score: number;
   confidence: number;
   rival: Candidate | undefined;
+  /** Bumped whenever anything its rendering reads may have changed. */
+  version: number;
+  rendered: { version: number; value: RootCause } | undefined;
 }
 
 /** Candidates a local change re-decodes around itself inside a larger incident. */
@@ -139,6 +147,10 @@ export class CausalEngine {
 
   readonly #candidates = new Map<number, Candidate>();
   readonly #bySymptom = new Map<number, Set<Candidate>>();
+  readonly #support = new Map<number, Set<SymptomRecord>>();
+  /** Per candidate key, how many of its multi-symptom anchors have their minimum support. */
+  readonly #satisfied = new Map<number, number>();
+  readonly #supportChanged = new Set<number>();
   readonly #footprints = new FootprintIndex<Candidate | SymptomRecord>();
   #signatureEntries = 0;
 
@@ -172,7 +184,7 @@ export class CausalEngine {
     const before = this.#graph.indexOf(entity.id);
     const { index, changed } = this.#graph.upsertEntity(entity);
     if (before < 0) this.#attachPending(entity.id, index);
-    else if (changed) this.#invalidate(index);
+    else if (changed) this.#invalidate(entityFact(index));
     this.#report = undefined;
   }
 
@@ -180,13 +192,20 @@ export class CausalEngine {
   removeEntity(id: string): void {
     const index = this.#graph.indexOf(id);
     if (index < 0) return;
-    this.#invalidate(index);
+    this.#invalidate(entityFact(index));
+    for (let r = 0; r < RELATION_COUNT; r++) {
+      this.#invalidate(outFact(index, r));
+      this.#invalidate(inFact(index, r));
+    }
     // Its index is reused by the next new entity: root causes on it go now, not at the next refresh.
     for (let t = 0; t < this.#model.rootCauses.length; t++) {
       const c = this.#candidates.get(candidateKey(index, t));
       if (c) this.#dropCandidate(c);
     }
-    for (const s of this.#graph.removeEntity(id).neighbours) this.#invalidate(s);
+    for (const { from, to, relation } of this.#graph.removeEntity(id).removed) {
+      this.#invalidate(outFact(from, relation));
+      this.#invalidate(inFact(to, relation));
+    }
     for (let t = 0; t < SYMPTOM_NAMES.length; t++) {
       const record = this.#active.get(symptomKey(index, t));
       if (!record) continue;
@@ -205,8 +224,8 @@ export class CausalEngine {
     const from = this.#indexFor(relation.fromId);
     const to = this.#indexFor(relation.toId);
     if (this.#graph.addRelation(from, to, r)) {
-      this.#invalidate(from);
-      this.#invalidate(to);
+      this.#invalidate(outFact(from, r));
+      this.#invalidate(inFact(to, r));
       this.#report = undefined;
     }
   }
@@ -217,8 +236,8 @@ export class CausalEngine {
     const to = this.#graph.indexOf(relation.toId);
     if (r < 0 || from < 0 || to < 0) return;
     if (this.#graph.removeRelation(from, to, r)) {
-      this.#invalidate(from);
-      this.#invalidate(to);
+      this.#invalidate(outFact(from, r));
+      this.#invalidate(inFact(to, r));
       this.#report = undefined;
     }
   }
@@ -265,6 +284,7 @@ export class CausalEngine {
       evidenceSummary: input.evidenceSummary || undefined,
       skey: -1,
       anchors: [],
+      supports: [],
       footprint: [],
     };
     this.#symptoms.set(key, record);
@@ -391,16 +411,18 @@ export class CausalEngine {
   #dropAnchors(record: SymptomRecord): void {
     for (const c of record.anchors) {
       c.anchoredBy.delete(record);
-      if (c.anchoredBy.size === 0) this.#dropCandidate(c);
+      this.#release(c);
     }
     record.anchors = [];
+    for (const key of record.supports) this.#unsupport(key, record);
+    record.supports = [];
     this.#footprints.remove(record, record.footprint);
     record.footprint = [];
   }
 
-  /** Marks every cached result that read entity `index` as stale. */
-  #invalidate(index: number): void {
-    for (const item of this.#footprints.dependents(index)) {
+  /** Marks every cached result that read a topology fact as stale. */
+  #invalidate(fact: number): void {
+    for (const item of this.#footprints.dependents(fact)) {
       if (item.tag === "symptom") this.#dirtyDerivations.add(item);
       else if (item.alive) {
         this.#clearSignature(item);
@@ -416,6 +438,7 @@ export class CausalEngine {
   }
 
   #touch(c: Candidate): void {
+    c.version++;
     this.#touched.add(c);
   }
 
@@ -439,6 +462,8 @@ export class CausalEngine {
       score: 0,
       confidence: 0,
       rival: undefined,
+      version: 0,
+      rendered: undefined,
     };
     this.#candidates.set(key, c);
     this.#dirtySignatures.add(c);
@@ -453,6 +478,50 @@ export class CausalEngine {
       });
     else h.goneSinceUnixMs = undefined;
     return c;
+  }
+
+  /** Drops a candidate nothing anchors any more. */
+  #release(c: Candidate): void {
+    if (c.anchoredBy.size === 0 && !this.#satisfied.has(c.key)) this.#dropCandidate(c);
+  }
+
+  #supportNeeded(key: number): number {
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    const rootCause = this.#model.rootCauses[candidate % ROOT_CAUSE_SLOTS] as CompiledRootCause;
+    return rootCause.effects[key % EFFECT_SLOTS]?.minSupport ?? 1;
+  }
+
+  #addSupport(key: number, record: SymptomRecord): void {
+    let set = this.#support.get(key);
+    if (!set) this.#support.set(key, (set = new Set()));
+    set.add(record);
+    if (set.size !== this.#supportNeeded(key)) return;
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    this.#satisfied.set(candidate, (this.#satisfied.get(candidate) ?? 0) + 1);
+    this.#supportChanged.add(candidate);
+  }
+
+  #unsupport(key: number, record: SymptomRecord): void {
+    const set = this.#support.get(key);
+    if (!set?.delete(record)) return;
+    if (set.size === 0) this.#support.delete(key);
+    if (set.size !== this.#supportNeeded(key) - 1) return;
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    const left = (this.#satisfied.get(candidate) ?? 1) - 1;
+    if (left > 0) this.#satisfied.set(candidate, left);
+    else this.#satisfied.delete(candidate);
+    this.#supportChanged.add(candidate);
+  }
+
+  /** Creates or drops the candidates whose multi-symptom support changed. */
+  #settleSupport(now: number): void {
+    for (const key of this.#supportChanged) {
+      const c = this.#candidates.get(key);
+      if (this.#satisfied.has(key)) {
+        if (!c) this.#candidate(key, now);
+      } else if (c) this.#release(c);
+    }
+    this.#supportChanged.clear();
   }
 
   #dropCandidate(c: Candidate): void {
@@ -491,7 +560,7 @@ export class CausalEngine {
         this.#dropAnchors(record);
         continue;
       }
-      const { candidates, footprint } = this.#codebook.anchors(
+      const { candidates, supports, footprint } = this.#codebook.anchors(
         record.typeIndex,
         symptomKeyEntity(record.skey),
       );
@@ -503,7 +572,7 @@ export class CausalEngine {
           next.delete(c.key);
         } else {
           c.anchoredBy.delete(record);
-          if (c.anchoredBy.size === 0) this.#dropCandidate(c);
+          this.#release(c);
         }
       }
       for (const key of next) {
@@ -512,11 +581,16 @@ export class CausalEngine {
         kept.push(c);
       }
       record.anchors = kept;
+      const nextSupports = new Set(supports);
+      for (const key of record.supports) if (!nextSupports.delete(key)) this.#unsupport(key, record);
+      for (const key of nextSupports) this.#addSupport(key, record);
+      record.supports = supports;
       this.#footprints.remove(record, record.footprint);
       record.footprint = footprint;
       this.#footprints.add(record, footprint);
     }
     this.#dirtyDerivations.clear();
+    this.#settleSupport(now);
   }
 
   #refreshSignatures(_now: number): void {
@@ -541,20 +615,24 @@ export class CausalEngine {
     this.#touched.clear();
     if (seeds.length === 0) return;
     const o = this.#options;
-    // The incident around the change, REGION_DEPTH candidates deep. A whole incident is decoded
-    // exactly; a local change inside a larger one re-decodes only its neighbourhood, holding the
-    // rest of that incident's decisions fixed (docs/adr/0020).
-    const near = this.#ball(seeds, REGION_DEPTH, o.maxRegionCandidates);
-    if (near.complete) this.#decode(near.members, false, now);
-    else if (near.members.length <= o.maxRegionCandidates) this.#decode(near.members, true, now);
-    else
+    // The incident around the change, REGION_DEPTH candidates deep, nearest first. A whole
+    // incident is decoded exactly; a local change inside a larger one re-decodes only its
+    // neighbourhood (at most maxRegionCandidates), holding the rest of that incident's decisions
+    // fixed (docs/adr/0020). Many new candidates at once (a cold start) decode whole incidents.
+    let fresh = 0;
+    for (const c of seeds) if (!c.decoded) fresh++;
+    if (fresh * 2 > o.maxRegionCandidates) {
       this.#decode(this.#ball(seeds, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY).members, false, now);
+      return;
+    }
+    const near = this.#ball(seeds, REGION_DEPTH, Math.max(o.maxRegionCandidates, 2 * seeds.length));
+    this.#decode(near.members, !near.complete, now);
   }
 
   /**
    * Candidates within `depth` steps of the seeds, a step going from a candidate through one of
-   * its active symptoms to another candidate explaining it. `complete` when nothing lies beyond.
-   * Stops early, incomplete, once more than `limit` candidates are collected.
+   * its active symptoms to another candidate explaining it, nearest first. `complete` when nothing
+   * lies beyond. Stops early, incomplete, once `limit` candidates are collected.
    */
   #ball(
     seeds: readonly Candidate[],
@@ -571,9 +649,9 @@ export class CausalEngine {
           for (const other of this.#bySymptom.get(skey) ?? [])
             if (other.alive && !seen.has(other)) {
               if (d >= depth) return { members: [...seen], complete: false };
+              if (seen.size >= limit) return { members: [...seen], complete: false };
               seen.add(other);
               next.push(other);
-              if (seen.size > limit) return { members: [...seen], complete: false };
             }
         }
       layer = next;
@@ -628,12 +706,25 @@ export class CausalEngine {
     this.#decodes++;
     this.#candidatesDecoded += members.length;
     members.forEach((c, i) => {
+      const primary = result.primary[i] === true;
+      const score = result.score[i] as number;
+      const confidence = result.confidence[i] as number;
+      const r = result.rival[i] as number;
+      const rival = r >= 0 ? members[r] : undefined;
+      // What a report shows of it (rounded as shown) changed: render it again.
+      if (
+        !c.decoded ||
+        c.primary !== primary ||
+        c.rival !== rival ||
+        round(c.score, 3) !== round(score, 3) ||
+        round(c.confidence, 4) !== round(confidence, 4)
+      )
+        c.version++;
       c.decoded = true;
-      c.primary = result.primary[i] === true;
-      c.score = result.score[i] as number;
-      c.confidence = result.confidence[i] as number;
-      const rival = result.rival[i] as number;
-      c.rival = rival >= 0 ? members[rival] : undefined;
+      c.primary = primary;
+      c.score = score;
+      c.confidence = confidence;
+      c.rival = rival;
       const h = this.#history.get(c.id);
       if (h) h.primary = c.primary;
       else
@@ -740,7 +831,17 @@ export class CausalEngine {
     };
   }
 
+  /** A root cause as reported, re-rendered only when something it shows changed. */
   #render(c: Candidate, rank: number): RootCause {
+    const cached = c.rendered;
+    if (cached?.version === c.version)
+      return cached.value.rank === rank ? cached.value : { ...cached.value, rank };
+    const value = this.#renderFresh(c, rank);
+    c.rendered = { version: c.version, value };
+    return value;
+  }
+
+  #renderFresh(c: Candidate, rank: number): RootCause {
     const g = this.#graph;
     const o = this.#options;
     const entries = c.signature?.entries ?? new Map<number, number>();

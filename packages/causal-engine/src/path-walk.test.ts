@@ -4,9 +4,9 @@ import { generateTopology } from "./eval/topology-generator.js";
 import { Rng } from "./eval/rng.js";
 import { compileModel } from "./model/compile-model.js";
 import { DEFAULT_MODEL } from "./model/default-model.js";
-import { walkForward, walkReverse } from "./path-walk.js";
+import { entityFact, inFact, walkForward, walkReverse } from "./path-walk.js";
 import { TopologyGraph } from "./topology-graph.js";
-import { relationIndex } from "./model/compile-model.js";
+import { RELATION, relationIndex } from "./model/compile-model.js";
 
 describe("path walks", () => {
   const model = compileModel(DEFAULT_MODEL);
@@ -57,7 +57,7 @@ describe("path walks", () => {
       }
   });
 
-  it("decays the probability per repeated hop and records every entity it read", () => {
+  it("decays the probability per repeated hop and records every fact it read", () => {
     const steps = model.rootCauses
       .find((r) => r.spec.type === "service_malfunction")
       ?.effects.find((e) =>
@@ -75,10 +75,11 @@ describe("path walks", () => {
     }
     expect([...new Set(deepest.factors.values())].sort()).toEqual([0.25, 0.5, 1]);
     for (const x of deepest.factors.keys()) {
-      expect(deepest.footprint.has(x)).toBe(true);
+      // Each caller's kind was read, and its own callers' list.
+      expect(deepest.footprint.has(entityFact(x))).toBe(true);
       expect(graph.kindNames[x]).toBe("service");
       expect(x).not.toBe(deepest.service);
     }
-    expect(deepest.footprint.has(deepest.service)).toBe(true);
+    expect(deepest.footprint.has(inFact(deepest.service, RELATION.calls))).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ export const SYMPTOM_NAMES = Object.keys(SYMPTOM_TYPES) as SymptomType[];
 export const SYMPTOM_SLOTS = 64;
 /** Room for root-cause types in a numeric candidate key (entityIndex * ROOT_CAUSE_SLOTS + typeIndex). */
 export const ROOT_CAUSE_SLOTS = 64;
+/** Room for effects in a numeric support key (candidateKey * EFFECT_SLOTS + effectIndex). */
+export const EFFECT_SLOTS = 32;
 /** Kind index of an entity whose kind is not in the vocabulary (a newer agent). */
 export const UNKNOWN_KIND = ENTITY_KINDS.length;
 
@@ -27,6 +29,7 @@ export const KIND = Object.fromEntries(ENTITY_KINDS.map((k, i) => [k, i])) as Re
   (typeof ENTITY_KINDS)[number],
   number
 >;
+export const RELATION_COUNT = RELATION_TYPES.length;
 export const RELATION = Object.fromEntries(RELATION_TYPES.map((r, i) => [r, i])) as Record<
   (typeof RELATION_TYPES)[number],
   number
@@ -54,8 +57,10 @@ export interface CompiledEffect {
   readonly excludeSelf: boolean;
   /** 0 when the model leaves it to the engine's `effectSilenceWeight`. */
   readonly silenceWeight: number;
-  /** 0 for no limit. */
-  readonly maxAnchored: number;
+  /** Active symptoms of this anchor effect needed to make a candidate (1 for most). */
+  readonly minSupport: number;
+  /** Position in its root cause's effects. */
+  readonly index: number;
 }
 
 export interface CompiledMatcher {
@@ -160,6 +165,8 @@ export function compileModel(model: CausalModel): CompiledModel {
   }
   if (model.rootCauses.length > ROOT_CAUSE_SLOTS)
     problems.push(`at most ${ROOT_CAUSE_SLOTS} root-cause types are supported`);
+  if (model.rootCauses.some((r) => r.effects.length > EFFECT_SLOTS))
+    problems.push(`at most ${EFFECT_SLOTS} effects per root-cause type are supported`);
   const seen = new Set<string>();
   const rootCauses: CompiledRootCause[] = model.rootCauses.map((spec, index) => {
     const where = `rootCauses[${index}] (${spec.type})`;
@@ -175,8 +182,8 @@ export function compileModel(model: CausalModel): CompiledModel {
       if (!(e.probability > 0 && e.probability < 1)) problems.push(`${ew}: probability must be in (0, 1)`);
       if (e.hopDecay !== undefined && !(e.hopDecay > 0 && e.hopDecay <= 1))
         problems.push(`${ew}: hopDecay must be in (0, 1]`);
-      if (e.maxAnchored !== undefined && !(Number.isInteger(e.maxAnchored) && e.maxAnchored >= 1))
-        problems.push(`${ew}: maxAnchored must be a positive integer`);
+      if (e.minSupport !== undefined && !(Number.isInteger(e.minSupport) && e.minSupport >= 1 && e.anchor))
+        problems.push(`${ew}: minSupport must be a positive integer, on an anchor`);
       if (e.silenceWeight !== undefined && !(e.silenceWeight >= 1))
         problems.push(`${ew}: silenceWeight must be at least 1`);
       const on = symptom >= 0 ? SYMPTOM_TYPES[e.symptom].on : "service";
@@ -190,7 +197,8 @@ export function compileModel(model: CausalModel): CompiledModel {
         hopDecay: e.hopDecay ?? 0.5,
         excludeSelf: e.excludeSelf === true,
         silenceWeight: e.silenceWeight ?? 0,
-        maxAnchored: e.maxAnchored ?? 0,
+        minSupport: e.minSupport ?? 1,
+        index: j,
       };
     });
     if (!effects.some((e) => e.anchor))

@@ -41,10 +41,11 @@ export interface SymptomEffect {
    */
   readonly anchor?: boolean;
   /**
-   * For an anchor reached through a fan-in (many pods on many nodes): an active symptom that this
-   * effect could trace back to more root entities than this anchors none of them.
+   * For an anchor reached through a fan-in (a service's errors lead back to every node running
+   * one of its pods): the root cause becomes a candidate only once this many active symptoms of
+   * this effect lead back to it. Default 1.
    */
-  readonly maxAnchored?: number;
+  readonly minSupport?: number;
   /** Per extra hop of a repeated step; 0.5 when absent. */
   readonly hopDecay?: number;
   /** Leave out the root entity itself when the path leads back to it (co-located containers). */

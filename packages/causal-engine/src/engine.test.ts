@@ -347,6 +347,40 @@ describe("incremental updates", () => {
     expect(engine.stats().candidates).toBe(fresh.stats().candidates);
   });
 
+  it("inside a large incident re-decode the neighbourhood of a change, staying close to a full decode", () => {
+    const topology = generateTopology({ services: 200, seed: 12, pods: 1200 });
+    const bench = new EvalBench("region", topology.entities, topology.relations);
+    const engine = new CausalEngine({ now: () => T0, options: { maxRegionCandidates: 20, hysteresis: 0 } });
+    engine.applyTopologyDelta({ upsertEntities: topology.entities, upsertRelations: topology.relations });
+    const all: SymptomInput[] = [];
+    for (const [k, type] of engine.rootCauseTypes.entries())
+      for (let i = 0; i < 3; i++) all.push(...(bench.scenario(type, k * 3 + i, 0.1, 2)?.symptoms ?? []));
+    // Load most at once (a cold, whole decode), then the rest one by one (local re-decodes).
+    const split = Math.floor(all.length * 0.7);
+    engine.applySymptoms(all.slice(0, split));
+    engine.rootCauses();
+    const before = engine.stats();
+    expect(before.largestIncident).toBeGreaterThan(40);
+    for (const s of all.slice(split)) {
+      engine.applySymptom(s);
+      engine.rootCauses();
+    }
+    const after = engine.stats();
+    // Local: on average a change re-decoded far fewer candidates than the largest incident.
+    expect((after.candidatesDecoded - before.candidatesDecoded) / (all.length - split)).toBeLessThan(
+      before.largestIncident / 2,
+    );
+    const fresh = new CausalEngine({ now: () => T0, options: { hysteresis: 0 } });
+    fresh.applyTopologyDelta({ upsertEntities: topology.entities, upsertRelations: topology.relations });
+    fresh.applySymptoms(all);
+    const primaries = (r: RootCauseReport): Set<string> =>
+      new Set(r.rootCauses.filter((x) => x.primary).map((x) => x.id));
+    const a = primaries(engine.rootCauses());
+    const b = primaries(fresh.rootCauses());
+    const common = [...a].filter((id) => b.has(id)).length;
+    expect(common / Math.max(a.size, b.size)).toBeGreaterThan(0.9);
+  });
+
   it("recompute only the incident a change touches", () => {
     const topology = generateTopology({ services: 200, seed: 8, pods: 1000 });
     const bench = new EvalBench("local", topology.entities, topology.relations);

@@ -237,6 +237,64 @@ describe("CausalEngine", () => {
     expect(engine.rootCauses().activeSymptoms).toBe(0);
   });
 
+  it("takes junk input without crashing and still answers", () => {
+    const engine = loaded();
+    const rng = new Rng(1);
+    const ids = [
+      "",
+      "pod/",
+      "node/x",
+      SHOP.checkoutPod,
+      SHOP.checkoutApp,
+      "weird",
+      "container/a/b/c",
+      SHOP.nodeA,
+    ];
+    const kinds = ["pod", "node", "container", "spaceship", "", "service", "external"];
+    const types = ["part-of", "runs-on", "calls", "selects", "member-of", "teleports", ""];
+    for (let i = 0; i < 500; i++) {
+      const id = rng.pick(ids);
+      switch (rng.int(6)) {
+        case 0:
+          engine.upsertEntity({
+            id,
+            kind: rng.pick(kinds),
+            name: id,
+            attributes: { external: rng.pick(["true", "no"]) },
+          });
+          break;
+        case 1:
+          engine.upsertRelation({ fromId: id, toId: rng.pick(ids), type: rng.pick(types) });
+          break;
+        case 2:
+          engine.removeRelation({ fromId: id, toId: rng.pick(ids), type: rng.pick(types) });
+          break;
+        case 3:
+          engine.removeEntity(id);
+          break;
+        default:
+          engine.applySymptom({
+            entityId: id,
+            type: rng.pick([
+              "oom_killed",
+              "high_error_rate",
+              "nonsense",
+              "node_not_ready",
+              "crash_loop_backoff",
+            ]),
+            active: rng.chance(0.7),
+            sinceUnixMs: rng.pick([T0, Number.NaN, -1, Number.POSITIVE_INFINITY]),
+            evidence: { limit_bytes: rng.pick([Number.NaN, -5, 1e30, 268435456]) },
+          });
+      }
+      if (i % 25 === 0) {
+        const report = engine.rootCauses();
+        expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+        for (const r of report.rootCauses) expect(Number.isFinite(r.startedUnixMs)).toBe(true);
+      }
+    }
+  });
+
   it("serves codebook rows", () => {
     const engine = loaded();
     const row = engine.signature(`node_not_ready:${SHOP.nodeA}`);

@@ -255,6 +255,7 @@ export class CausalEngine {
   /** Records a symptom turning active (or updating its evidence) or inactive. */
   applySymptom(input: SymptomInput): void {
     const key = input.entityId + SYMPTOM_KEY_SEPARATOR + input.type;
+    const sinceUnixMs = Number.isFinite(input.sinceUnixMs) ? input.sinceUnixMs : this.#now();
     const existing = this.#symptoms.get(key);
     if (!input.active) {
       if (!existing) return;
@@ -266,7 +267,7 @@ export class CausalEngine {
       return;
     }
     if (existing) {
-      existing.sinceUnixMs = input.sinceUnixMs;
+      existing.sinceUnixMs = sinceUnixMs;
       existing.evidence = input.evidence;
       existing.evidenceSummary = input.evidenceSummary || undefined;
       if (existing.skey >= 0) this.#touchExplainers(existing.skey);
@@ -279,7 +280,7 @@ export class CausalEngine {
       entityId: input.entityId,
       type: input.type,
       typeIndex: symptomIndex(input.type),
-      sinceUnixMs: input.sinceUnixMs,
+      sinceUnixMs,
       evidence: input.evidence,
       evidenceSummary: input.evidenceSummary || undefined,
       skey: -1,

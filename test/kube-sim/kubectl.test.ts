@@ -176,6 +176,34 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(sets.filter((rs) => rs.spec.replicas > 0)).toHaveLength(1);
   });
 
+  it("cordons and drains a node through the Eviction API, which a PodDisruptionBudget can refuse", async () => {
+    await kubectl(
+      "create",
+      "poddisruptionbudget",
+      "-n",
+      "shop",
+      "web",
+      "--selector=app=web",
+      "--min-available=3",
+    );
+    const pods = await json("get", "pods", "-n", "shop", "-l", "app=web");
+    const node = pods.items[0].spec.nodeName as string;
+    const blocked = await kubectl("drain", node, "--ignore-daemonsets", "--timeout=2s").catch(
+      (e: Error) => e.message,
+    );
+    expect(blocked).toMatch(/error when evicting pods\/"web-/);
+    expect((await json("get", "node", node)).spec.unschedulable).toBe(true);
+    await kubectl("delete", "poddisruptionbudget", "-n", "shop", "web");
+    expect(await kubectl("drain", node, "--ignore-daemonsets", "--timeout=20s")).toContain(
+      `node/${node} drained`,
+    );
+    await kubectl("rollout", "status", "-n", "shop", "deployment/web", "--timeout=30s");
+    const after = await json("get", "pods", "-n", "shop", "-l", "app=web");
+    expect(after.items).toHaveLength(3);
+    for (const p of after.items) expect(p.spec.nodeName).not.toBe(node);
+    await kubectl("uncordon", node);
+  });
+
   it("answers auth can-i from RBAC, creates tokens that authenticate, and deletes with garbage collection", async () => {
     expect((await kubectl("auth", "can-i", "delete", "pods", "-n", "shop")).trim()).toBe("yes");
     await kubectl("create", "serviceaccount", "-n", "shop", "viewer");

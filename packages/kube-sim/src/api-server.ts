@@ -18,7 +18,14 @@ import {
   typeOfKind,
   type ResourceType,
 } from "./resources.js";
-import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { resolveIntOrPercent } from "./controllers/deployment-controller.js";
+import {
+  formatSelector,
+  labelSelectorMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+  type LabelSelectorSpec,
+} from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
 import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
@@ -241,7 +248,8 @@ export class KubeApiServer {
         res.end(result.body);
         return;
       }
-      send(res, req.method === "POST" && !isReview(url.pathname) ? 201 : 200, result ?? {});
+      // Every POST is a create (objects, reviews, tokens, bindings, evictions): 201 Created.
+      send(res, req.method === "POST" ? 201 : 200, result ?? {});
     } catch (error) {
       const e =
         error instanceof ApiStatusError
@@ -362,6 +370,7 @@ export class KubeApiServer {
       return this.requestToken(route.namespace ?? "", route.name ?? "", body, dryRun);
     if (route.subresource === "scale") return this.#scale(method, route, body, req, dryRun);
     if (route.subresource === "binding") return this.#bind(route, body, dryRun);
+    if (route.subresource === "eviction") return this.#evict(route, body, dryRun);
     if (route.subresource === "status" && method === "GET") return this.#get(route);
     if (route.subresource && route.subresource !== "status")
       throw new ApiStatusError(
@@ -869,6 +878,60 @@ export class KubeApiServer {
     return scale(updated);
   }
 
+  /**
+   * The Eviction API: deletes the pod gracefully unless a PodDisruptionBudget selecting it would
+   * drop below its minimum (429, as the real server answers).
+   */
+  #evict(route: Route, body: unknown, dryRun: boolean): unknown {
+    const pod = this.#get({ ...route, subresource: undefined });
+    const namespace = pod.metadata.namespace ?? "";
+    const isReady = (p: KubeObject) =>
+      ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+        (c) => c.type === "Ready" && c.status === "True",
+      );
+    for (const pdb of this.store.list(TYPES.pdbs, namespace)) {
+      const spec = (pdb.spec ?? {}) as {
+        selector?: LabelSelectorSpec;
+        minAvailable?: unknown;
+        maxUnavailable?: unknown;
+      };
+      const matches = labelSelectorMatcher(spec.selector);
+      if (!spec.selector || !matches(pod.metadata.labels)) continue;
+      const selected = [...this.store.entries(TYPES.pods, { namespace })]
+        .filter((e) => matches(e.labels))
+        .map((e) => parseEntry(e));
+      const healthy = selected.filter(isReady).length;
+      const expected = selected.length;
+      const need =
+        spec.minAvailable !== undefined
+          ? resolveIntOrPercent(spec.minAvailable, expected, true)
+          : expected - resolveIntOrPercent(spec.maxUnavailable ?? 0, expected, true);
+      if (isReady(pod) && healthy - 1 < need) {
+        throw new ApiStatusError(
+          429,
+          "TooManyRequests",
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          {
+            causes: [
+              {
+                reason: "DisruptionBudget",
+                message: `The disruption budget ${pdb.metadata.name} needs ${need} healthy pods and has ${healthy} currently`,
+              },
+            ],
+          },
+        );
+      }
+    }
+    const opts = deleteOptions((asObject(body ?? {}) as { deleteOptions?: unknown }).deleteOptions);
+    this.#deleteObject(
+      TYPES.pods,
+      pod,
+      { ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}) },
+      dryRun || opts.dryRun?.includes("All") === true,
+    );
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  }
+
   #bind(route: Route, body: unknown, dryRun: boolean): unknown {
     const pod = this.#get({ ...route, subresource: undefined });
     const target = (asObject(body).target ?? {}) as { kind?: string; name?: string };
@@ -1259,12 +1322,6 @@ class Response {
     readonly contentType: string,
     readonly body: string,
   ) {}
-}
-
-function isReview(path: string): boolean {
-  return /(tokenreviews|subjectaccessreviews|selfsubjectreviews|selfsubjectrulesreviews|\/binding)$/.test(
-    path,
-  );
 }
 
 function isVirtual(type: ResourceType): boolean {

@@ -8,7 +8,8 @@ import { statusErrors } from "./status.js";
  * generated.proto files; kinds without a schema here are refused with 415.
  */
 
-type FieldType = "string" | "int" | "bool" | "bytes" | "time" | Schema | { map: true; bytes?: boolean };
+type FieldType =
+  "string" | "int" | "bool" | "bytes" | "time" | "intOrString" | Schema | { map: true; bytes?: boolean };
 interface Field {
   readonly name: string;
   readonly type: FieldType;
@@ -93,6 +94,30 @@ const BINDING: Schema = {
   },
 };
 
+const DELETE_OPTIONS: Schema = {
+  1: { name: "gracePeriodSeconds", type: "int" },
+  2: {
+    name: "preconditions",
+    type: { 1: { name: "uid", type: "string" }, 2: { name: "resourceVersion", type: "string" } },
+  },
+  3: { name: "orphanDependents", type: "bool" },
+  4: { name: "propagationPolicy", type: "string" },
+  5: { name: "dryRun", type: "string", repeated: true },
+};
+
+const LABEL_SELECTOR: Schema = {
+  1: { name: "matchLabels", type: { map: true } },
+  2: {
+    name: "matchExpressions",
+    repeated: true,
+    type: {
+      1: { name: "key", type: "string" },
+      2: { name: "operator", type: "string" },
+      3: { name: "values", type: "string", repeated: true },
+    },
+  },
+};
+
 /** Message schemas by `apiVersion/kind`. */
 const SCHEMAS: Readonly<Record<string, Schema>> = {
   "v1/ServiceAccount": {
@@ -162,6 +187,24 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
     2: { name: "spec", type: { 1: { name: "namespace", type: "string" } } },
   },
   "authentication.k8s.io/v1/SelfSubjectReview": { 1: { name: "metadata", type: OBJECT_META } },
+  "v1/DeleteOptions": DELETE_OPTIONS,
+  "meta.k8s.io/v1/DeleteOptions": DELETE_OPTIONS,
+  "policy/v1/PodDisruptionBudget": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: {
+      name: "spec",
+      type: {
+        1: { name: "minAvailable", type: "intOrString" },
+        2: { name: "selector", type: LABEL_SELECTOR },
+        3: { name: "maxUnavailable", type: "intOrString" },
+        4: { name: "unhealthyPodEvictionPolicy", type: "string" },
+      },
+    },
+  },
+  "policy/v1/Eviction": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: { name: "deleteOptions", type: DELETE_OPTIONS },
+  },
 };
 
 class Reader {
@@ -220,7 +263,14 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     else if (t === "bytes") value = r.bytes().toString("base64");
     else if (t === "int") value = Number(BigInt.asIntN(64, r.varint()));
     else if (t === "bool") value = r.varint() !== 0n;
-    else if (t === "time") {
+    else if (t === "intOrString") {
+      const v = decodeMessage(r.bytes(), {
+        1: { name: "type", type: "int" },
+        2: { name: "intVal", type: "int" },
+        3: { name: "strVal", type: "string" },
+      });
+      value = v.type === 1 ? (v.strVal ?? "") : (v.intVal ?? 0);
+    } else if (t === "time") {
       const time = decodeMessage(r.bytes(), {
         1: { name: "seconds", type: "int" },
         2: { name: "nanos", type: "int" },

@@ -29,10 +29,10 @@ import {
 import { ApiStatusError, statusErrors } from "./status.js";
 import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
-import { DEFAULT_AUDIENCE, TokenSigner, type BoundObjectRef } from "./tokens.js";
+import { selfSubjectRulesReview, subjectAccessReview, tokenReview } from "./access-reviews.js";
+import { ServiceAccountTokens } from "./service-account-tokens.js";
 import { WatchHub } from "./watch-hub.js";
 
-const MIN_TOKEN_SECONDS = 600;
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /** Where a resource request points. */
@@ -72,7 +72,7 @@ interface WriteOptions {
  */
 export class KubeApiServer {
   readonly store: ObjectStore;
-  readonly signer = new TokenSigner("https://kube-sim.causeway.local");
+  readonly tokens: ServiceAccountTokens;
   readonly events: EventRecorder;
   readonly services = new ServiceAllocator();
   readonly http: Server | HttpsServer;
@@ -93,6 +93,7 @@ export class KubeApiServer {
       options.watchHistorySize !== undefined ? { watchHistorySize: options.watchHistorySize } : {},
     );
     this.events = new EventRecorder(this.store, this.clock);
+    this.tokens = new ServiceAccountTokens(this.store, this.clock);
     this.#watches = new WatchHub(this.store, {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       maxWatcherBufferBytes: options.maxWatcherBufferBytes ?? 64 * 1024 * 1024,
@@ -200,7 +201,7 @@ export class KubeApiServer {
   authenticate(token: string): UserInfo | undefined {
     const fixed = this.#staticTokens.get(token);
     if (fixed) return fixed;
-    return this.#reviewServiceAccountToken(token, undefined)?.user;
+    return this.tokens.review(token, undefined)?.user;
   }
 
   #rbac(): RbacSource {
@@ -298,7 +299,11 @@ export class KubeApiServer {
     }
     if (method === "POST" && path === "/apis/authentication.k8s.io/v1/tokenreviews") {
       this.#require(user, { verb: "create", group: "authentication.k8s.io", resource: "tokenreviews" });
-      return this.#tokenReview(body);
+      return tokenReview(
+        body,
+        (t) => this.#staticTokens.get(t),
+        (t, aud) => this.tokens.review(t, aud),
+      );
     }
     if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews") {
       this.#require(user, { verb: "create", group: "authentication.k8s.io", resource: "selfsubjectreviews" });
@@ -315,7 +320,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "subjectaccessreviews",
       });
-      return this.#subjectAccessReview(body, undefined, "SubjectAccessReview");
+      return subjectAccessReview((u, a) => this.authorize(u, a), body, undefined, "SubjectAccessReview");
     }
     const local = /^\/apis\/authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/localsubjectaccessreviews$/.exec(
       path,
@@ -328,7 +333,13 @@ export class KubeApiServer {
         resource: "localsubjectaccessreviews",
         namespace,
       });
-      return this.#subjectAccessReview(body, undefined, "LocalSubjectAccessReview", namespace);
+      return subjectAccessReview(
+        (u, a) => this.authorize(u, a),
+        body,
+        undefined,
+        "LocalSubjectAccessReview",
+        namespace,
+      );
     }
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       this.#require(user, {
@@ -336,7 +347,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "selfsubjectaccessreviews",
       });
-      return this.#subjectAccessReview(body, user, "SelfSubjectAccessReview");
+      return subjectAccessReview((u, a) => this.authorize(u, a), body, user, "SelfSubjectAccessReview");
     }
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews") {
       this.#require(user, {
@@ -344,7 +355,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "selfsubjectrulesreviews",
       });
-      return this.#selfSubjectRulesReview(body, user);
+      return selfSubjectRulesReview(this.#rbac(), body, user);
     }
     let watch = url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
     const legacyWatch = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/watch\//.exec(path);
@@ -966,269 +977,7 @@ export class KubeApiServer {
 
   /** A TokenRequest for a ServiceAccount, as POST .../serviceaccounts/NAME/token; without authorization. */
   requestToken(namespace: string, serviceAccount: string, body: unknown, dryRun: boolean): unknown {
-    const route: Route = {
-      type: TYPES.serviceAccounts,
-      namespace,
-      name: serviceAccount,
-      subresource: undefined,
-    };
-    const sa = this.#get(route);
-    const spec = (asObject(body).spec ?? {}) as {
-      audiences?: string[];
-      expirationSeconds?: number;
-      boundObjectRef?: { kind?: string; name?: string; uid?: string; apiVersion?: string };
-    };
-    const seconds = spec.expirationSeconds ?? 3600;
-    const causes: { field: string; message: string }[] = [];
-    if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_SECONDS) {
-      causes.push({
-        field: "spec.expirationSeconds",
-        message: `may not specify a duration less than ${MIN_TOKEN_SECONDS} seconds`,
-      });
-    }
-    if (seconds > 2 ** 32)
-      causes.push({
-        field: "spec.expirationSeconds",
-        message: "may not specify a duration larger than 2^32 seconds",
-      });
-    let bound: BoundObjectRef | undefined;
-    if (spec.boundObjectRef) {
-      const kind = spec.boundObjectRef.kind;
-      if (kind !== "Secret" && kind !== "Pod") {
-        causes.push({
-          field: "spec.boundObjectRef.kind",
-          message: `Unsupported value: "${String(kind)}": supported values: "Pod", "Secret"`,
-        });
-      } else {
-        const type = kind === "Secret" ? TYPES.secrets : TYPES.pods;
-        const target = this.store.get(type, route.namespace, spec.boundObjectRef.name ?? "");
-        if (!target) throw statusErrors.notFound(type.resource, "", spec.boundObjectRef.name ?? "");
-        if (spec.boundObjectRef.uid && spec.boundObjectRef.uid !== target.metadata.uid) {
-          throw new ApiStatusError(
-            409,
-            "Conflict",
-            `the UID in the bound object reference (${spec.boundObjectRef.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
-          );
-        }
-        bound = { kind, name: target.metadata.name, uid: target.metadata.uid };
-      }
-    }
-    if (causes.length > 0)
-      throw statusErrors.invalid("TokenRequest", "authentication.k8s.io", sa.metadata.name, causes);
-    const nowS = Math.floor(this.clock() / 1000);
-    const audiences = spec.audiences && spec.audiences.length > 0 ? spec.audiences : [DEFAULT_AUDIENCE];
-    const token = dryRun
-      ? ""
-      : this.signer.sign({
-          iss: this.signer.issuer,
-          sub: `system:serviceaccount:${route.namespace ?? ""}:${sa.metadata.name}`,
-          aud: audiences,
-          iat: nowS,
-          nbf: nowS,
-          exp: nowS + seconds,
-          "kubernetes.io": {
-            namespace: route.namespace ?? "",
-            serviceaccount: { name: sa.metadata.name, uid: sa.metadata.uid },
-            ...(bound?.kind === "Secret" ? { secret: { name: bound.name, uid: bound.uid } } : {}),
-            ...(bound?.kind === "Pod" ? { pod: { name: bound.name, uid: bound.uid } } : {}),
-          },
-        });
-    return {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenRequest",
-      metadata: { name: sa.metadata.name, namespace: route.namespace, creationTimestamp: null },
-      spec: { audiences, expirationSeconds: seconds, boundObjectRef: spec.boundObjectRef ?? null },
-      status: {
-        token,
-        expirationTimestamp: new Date((nowS + seconds) * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
-      },
-    };
-  }
-
-  /**
-   * Validates a ServiceAccount token: signature, expiry, audience, and that the ServiceAccount and
-   * the bound object still exist with the same UIDs (deleting the bound Secret revokes the token).
-   */
-  #reviewServiceAccountToken(
-    token: string,
-    audiences: readonly string[] | undefined,
-  ): { user: UserInfo; audiences: string[] } | undefined {
-    const claims = this.signer.verify(token);
-    if (!claims) return undefined;
-    const nowS = this.clock() / 1000;
-    if (claims.exp <= nowS || claims.nbf > nowS + 1) return undefined;
-    const wanted = audiences && audiences.length > 0 ? audiences : [DEFAULT_AUDIENCE];
-    const matching = claims.aud.filter((a) => wanted.includes(a));
-    if (matching.length === 0) return undefined;
-    const info = claims["kubernetes.io"];
-    const sa = this.store.entry(TYPES.serviceAccounts, info.namespace, info.serviceaccount.name);
-    if (!sa || sa.uid !== info.serviceaccount.uid) return undefined;
-    if (info.secret) {
-      const s = this.store.entry(TYPES.secrets, info.namespace, info.secret.name);
-      if (!s || s.uid !== info.secret.uid) return undefined;
-    }
-    if (info.pod) {
-      const p = this.store.entry(TYPES.pods, info.namespace, info.pod.name);
-      if (!p || p.uid !== info.pod.uid) return undefined;
-    }
-    return {
-      user: {
-        username: claims.sub,
-        uid: info.serviceaccount.uid,
-        groups: [
-          "system:serviceaccounts",
-          `system:serviceaccounts:${info.namespace}`,
-          "system:authenticated",
-        ],
-        ...(info.pod || info.secret
-          ? {
-              extra: {
-                ...(info.pod
-                  ? {
-                      "authentication.kubernetes.io/pod-name": [info.pod.name],
-                      "authentication.kubernetes.io/pod-uid": [info.pod.uid],
-                    }
-                  : {}),
-                ...(info.secret
-                  ? { "authentication.kubernetes.io/credential-id": [`JTI=${info.secret.uid}`] }
-                  : {}),
-              },
-            }
-          : {}),
-      },
-      audiences: matching,
-    };
-  }
-
-  #tokenReview(body: unknown): unknown {
-    const spec = (asObject(body).spec ?? {}) as { token?: string; audiences?: string[] };
-    if (typeof spec.token !== "string" || spec.token === "") {
-      throw statusErrors.invalid("TokenReview", "authentication.k8s.io", "", [
-        { field: "spec.token", message: "Required value", reason: "FieldValueRequired" },
-      ]);
-    }
-    const fixed = this.#staticTokens.get(spec.token);
-    const reviewed = fixed
-      ? {
-          user: fixed,
-          audiences: spec.audiences && spec.audiences.length > 0 ? spec.audiences : [DEFAULT_AUDIENCE],
-        }
-      : this.#reviewServiceAccountToken(spec.token, spec.audiences);
-    return {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenReview",
-      metadata: { creationTimestamp: null },
-      spec,
-      status: reviewed
-        ? { authenticated: true, user: reviewed.user, audiences: reviewed.audiences }
-        : {
-            authenticated: false,
-            user: {},
-            error: "[invalid bearer token, service account token has been invalidated]",
-          },
-    };
-  }
-
-  #subjectAccessReview(body: unknown, self: UserInfo | undefined, kind: string, namespace?: string): unknown {
-    const spec = (asObject(body).spec ?? {}) as {
-      user?: string;
-      groups?: string[];
-      uid?: string;
-      resourceAttributes?: Partial<ResourceAttributes> & { resource?: string };
-      nonResourceAttributes?: { path?: string; verb?: string };
-    };
-    const user = self ?? { username: spec.user ?? "", groups: spec.groups ?? [] };
-    const ra = spec.resourceAttributes;
-    const nra = spec.nonResourceAttributes;
-    const causes: { field: string; message: string; reason?: string }[] = [];
-    if (!self && !spec.user && (spec.groups ?? []).length === 0)
-      causes.push({
-        field: "spec.user",
-        message: `Invalid value: "": at least one of user or group must be specified`,
-      });
-    if (!ra && !nra)
-      causes.push({
-        field: "spec.resourceAttributes",
-        message:
-          "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified",
-        reason: "FieldValueRequired",
-      });
-    if (ra && nra)
-      causes.push({
-        field: "spec.resourceAttributes",
-        message: "Invalid value: cannot be specified in combination with nonResourceAttributes",
-      });
-    if (namespace !== undefined && ra && ra.namespace !== namespace)
-      causes.push({
-        field: "spec.resourceAttributes.namespace",
-        message: "Invalid value: must match metadata.namespace",
-      });
-    if (causes.length > 0) throw statusErrors.invalid(kind, "authorization.k8s.io", "", causes);
-    const decision = nra
-      ? this.authorize(user, { verb: nra.verb ?? "", group: "", resource: "", path: nra.path ?? "" })
-      : this.authorize(user, {
-          verb: ra?.verb ?? "",
-          group: ra?.group ?? "",
-          resource: ra?.resource ?? "",
-          ...(ra?.subresource ? { subresource: ra.subresource } : {}),
-          ...(ra?.namespace ? { namespace: ra.namespace } : {}),
-          ...(ra?.name ? { name: ra.name } : {}),
-        });
-    return {
-      apiVersion: "authorization.k8s.io/v1",
-      kind,
-      metadata: { creationTimestamp: null, ...(namespace ? { namespace } : {}) },
-      spec,
-      status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
-    };
-  }
-
-  #selfSubjectRulesReview(body: unknown, user: UserInfo): unknown {
-    const namespace = ((asObject(body).spec ?? {}) as { namespace?: string }).namespace ?? "";
-    const rules: unknown[] = [];
-    const nonResource: unknown[] = [];
-    const rbac = this.#rbac();
-    const subjectOk = (subjects: { kind: string; name: string; namespace?: string }[] | undefined) =>
-      (subjects ?? []).some((s) =>
-        s.kind === "User"
-          ? s.name === user.username
-          : s.kind === "Group"
-            ? user.groups.includes(s.name)
-            : user.username === `system:serviceaccount:${s.namespace ?? ""}:${s.name}`,
-      );
-    const clusterRoles = new Map([...rbac.clusterRoles()].map((r) => [r.metadata.name, r]));
-    const add = (role: { rules?: Record<string, unknown>[] } | undefined) => {
-      for (const r of role?.rules ?? []) {
-        if (r.nonResourceURLs) nonResource.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
-        else
-          rules.push({
-            verbs: r.verbs,
-            apiGroups: r.apiGroups,
-            resources: r.resources,
-            ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
-          });
-      }
-    };
-    if (user.groups.includes("system:masters")) add(clusterRoles.get("cluster-admin") as never);
-    for (const b of rbac.clusterRoleBindings())
-      if (subjectOk((b as { subjects?: never }).subjects)) add(clusterRoles.get(b.roleRef.name) as never);
-    if (namespace) {
-      const roles = new Map([...rbac.roles(namespace)].map((r) => [r.metadata.name, r]));
-      for (const b of rbac.roleBindings(namespace))
-        if (subjectOk((b as { subjects?: never }).subjects))
-          add(
-            (b.roleRef.kind === "Role"
-              ? roles.get(b.roleRef.name)
-              : clusterRoles.get(b.roleRef.name)) as never,
-          );
-    }
-    return {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SelfSubjectRulesReview",
-      metadata: { creationTimestamp: null },
-      spec: { namespace },
-      status: { resourceRules: rules, nonResourceRules: nonResource, incomplete: false },
-    };
+    return this.tokens.request(namespace, serviceAccount, body, dryRun);
   }
 
   #typeOfObject(input: Record<string, unknown>): ResourceType {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { silentLogger, type Logger } from "@causeway/runtime";
 import { applyDefaults, ServiceAllocator, tracksGeneration, validateObject } from "./admission.js";
 import { bootstrapRbacObjects } from "./bootstrap-rbac.js";
 import { canonicalJson } from "./controllers/pod-template.js";
@@ -18,14 +19,8 @@ import {
   typeOfKind,
   type ResourceType,
 } from "./resources.js";
-import { resolveIntOrPercent } from "./controllers/deployment-controller.js";
-import {
-  formatSelector,
-  labelSelectorMatcher,
-  parseFieldSelector,
-  parseLabelSelector,
-  type LabelSelectorSpec,
-} from "./selectors.js";
+import { checkDisruptionBudgets } from "./disruption-budgets.js";
+import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
 import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
@@ -56,6 +51,8 @@ export interface KubeApiServerOptions {
   readonly defaultWatchTimeoutSeconds?: number;
   /** A live watch with more unsent bytes than this is closed. Default 64 MiB. */
   readonly maxWatcherBufferBytes?: number;
+  /** Request log (debug level: method, path, status, user, duration; never headers or bodies). */
+  readonly log?: Logger;
   /** PEM key and certificate: serve HTTPS instead of HTTP. */
   readonly tls?: { readonly key: string; readonly cert: string };
 }
@@ -80,6 +77,7 @@ export class KubeApiServer {
   readonly #staticTokens = new Map<string, UserInfo>();
   readonly #watches: WatchHub;
   readonly #defaultWatchTimeoutSeconds: number;
+  readonly #log: Logger;
   #rbacCache: { key: string; source: RbacSource } | undefined;
   /** Non-resource handlers added by extensions (the fault admin API), by path prefix. */
   readonly #extensions = new Map<
@@ -99,6 +97,7 @@ export class KubeApiServer {
       maxWatcherBufferBytes: options.maxWatcherBufferBytes ?? 64 * 1024 * 1024,
     });
     this.#defaultWatchTimeoutSeconds = options.defaultWatchTimeoutSeconds ?? 1800;
+    this.#log = options.log ?? silentLogger();
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.http = options.tls
       ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler)
@@ -239,6 +238,20 @@ export class KubeApiServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#log.isLevelEnabled("debug")) {
+      const started = performance.now();
+      res.once("close", () =>
+        this.#log.debug(
+          {
+            method: req.method,
+            path: (req.url ?? "").split("?")[0],
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          "request",
+        ),
+      );
+    }
     try {
       const url = new URL(req.url ?? "/", "http://kube-sim");
       const body = await readJson(req);
@@ -895,44 +908,7 @@ export class KubeApiServer {
    */
   #evict(route: Route, body: unknown, dryRun: boolean): unknown {
     const pod = this.#get({ ...route, subresource: undefined });
-    const namespace = pod.metadata.namespace ?? "";
-    const isReady = (p: KubeObject) =>
-      ((p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
-        (c) => c.type === "Ready" && c.status === "True",
-      );
-    for (const pdb of this.store.list(TYPES.pdbs, namespace)) {
-      const spec = (pdb.spec ?? {}) as {
-        selector?: LabelSelectorSpec;
-        minAvailable?: unknown;
-        maxUnavailable?: unknown;
-      };
-      const matches = labelSelectorMatcher(spec.selector);
-      if (!spec.selector || !matches(pod.metadata.labels)) continue;
-      const selected = [...this.store.entries(TYPES.pods, { namespace })]
-        .filter((e) => matches(e.labels))
-        .map((e) => parseEntry(e));
-      const healthy = selected.filter(isReady).length;
-      const expected = selected.length;
-      const need =
-        spec.minAvailable !== undefined
-          ? resolveIntOrPercent(spec.minAvailable, expected, true)
-          : expected - resolveIntOrPercent(spec.maxUnavailable ?? 0, expected, true);
-      if (isReady(pod) && healthy - 1 < need) {
-        throw new ApiStatusError(
-          429,
-          "TooManyRequests",
-          "Cannot evict pod as it would violate the pod's disruption budget.",
-          {
-            causes: [
-              {
-                reason: "DisruptionBudget",
-                message: `The disruption budget ${pdb.metadata.name} needs ${need} healthy pods and has ${healthy} currently`,
-              },
-            ],
-          },
-        );
-      }
-    }
+    checkDisruptionBudgets(this.store, pod);
     const opts = deleteOptions((asObject(body ?? {}) as { deleteOptions?: unknown }).deleteOptions);
     this.#deleteObject(
       TYPES.pods,

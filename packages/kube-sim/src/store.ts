@@ -300,6 +300,24 @@ export class ObjectStore {
     }
   }
 
+  /** How many objects (in one namespace, or all) sort after `after`, without iterating them. */
+  countAfter(type: ResourceType, after: { namespace: string; name: string }, namespace?: string): number {
+    const t = this.#table(type);
+    const namespaces = namespace !== undefined ? [namespace] : t.sortedNamespaces();
+    let n = 0;
+    for (const ns of namespaces) {
+      const table = t.namespaces.get(ns);
+      if (!table || ns < after.namespace) continue;
+      if (ns === after.namespace) {
+        const names = table.sortedNames();
+        let j = lowerBound(names, after.name);
+        if (names[j] === after.name) j++;
+        n += names.length - j;
+      } else n += table.entries.size;
+    }
+    return n;
+  }
+
   /** Fresh parsed copies of every object of a type (optionally in one namespace). */
   list(type: ResourceType, namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];

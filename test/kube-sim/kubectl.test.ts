@@ -254,6 +254,19 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(missing).toContain('deployments.apps "web" not found');
   });
 
+  it("accepts server-side apply (simplified: no field ownership) for create and update", async () => {
+    const file = join(dir, "settings.yaml");
+    const cm = (mode: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {mode: ${mode}}\n`;
+    await writeFile(file, cm("a"));
+    expect(await kubectl("apply", "--server-side", "-f", file)).toContain(
+      "configmap/settings serverside-applied",
+    );
+    await writeFile(file, cm("b"));
+    await kubectl("apply", "--server-side", "-f", file);
+    expect((await json("get", "configmap", "-n", "shop", "settings")).data).toEqual({ mode: "b" });
+  });
+
   it("works against the standalone CLI: it generates a cluster and writes the kubeconfig kubectl uses", async () => {
     const kubeconfig = join(dir, "cli-kubeconfig");
     const child = spawn(

@@ -448,6 +448,7 @@ export class KubeApiServer {
       case "update":
         return this.#update(route, body, dryRun);
       case "patch":
+        if (contentType(req) === APPLY_PATCH) return this.#apply(route, body, url, dryRun);
         return this.#patch(route, body, contentType(req), dryRun);
       case "delete":
         return this.#delete(route, body, url, dryRun);
@@ -585,6 +586,43 @@ export class KubeApiServer {
       throw statusErrors.conflict(route.type.resource, route.type.group, current.metadata.name);
     }
     return this.#replace(route, current, next, dryRun);
+  }
+
+  /**
+   * Server-side apply, simplified: creates the object when absent, else merges the applied
+   * configuration over it (strategic merge for built-in kinds). Field ownership, conflicts and
+   * removal of fields a manager stopped applying are not tracked.
+   */
+  #apply(route: Route, body: unknown, url: URL, dryRun: boolean): KubeObject {
+    if (!url.searchParams.get("fieldManager")) {
+      throw statusErrors.invalid("PatchOptions", "meta.k8s.io", "", [
+        {
+          field: "fieldManager",
+          message: "Required value: is required for apply patch",
+          reason: "FieldValueRequired",
+        },
+      ]);
+    }
+    const applied = asObject(body);
+    const meta = (applied.metadata ?? {}) as { name?: string; namespace?: string };
+    if (meta.name !== undefined && meta.name !== route.name)
+      throw statusErrors.badRequest(
+        `the name of the object (${meta.name}) does not match the name on the URL (${route.name ?? ""})`,
+      );
+    const current = this.store.get(route.type, route.namespace, route.name as string);
+    if (!current) {
+      return this.create(
+        route.type,
+        { ...applied, metadata: { ...meta, name: route.name } },
+        route.namespace,
+        { dryRun },
+      );
+    }
+    const merged =
+      route.type.group === "causeway.dev"
+        ? mergePatch(current as unknown as Json, applied as Json)
+        : strategicMergePatch(current as unknown as Json, applied as Json);
+    return this.#replace(route, current, merged as unknown as KubeObject, dryRun);
   }
 
   #patch(route: Route, body: unknown, type: string, dryRun: boolean): KubeObject {
@@ -1040,6 +1078,7 @@ export class KubeApiServer {
 const RESOURCE_TYPE_LIST = RESOURCE_TYPES;
 
 const STREAMED = Symbol("streamed");
+const APPLY_PATCH = "application/apply-patch+yaml";
 
 class Response {
   constructor(
@@ -1157,11 +1196,18 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   if (size === 0) return undefined;
   const type = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
   if (type === "application/vnd.kubernetes.protobuf") return decodeKubernetesProtobuf(Buffer.concat(chunks));
-  if (type.includes("protobuf") || type.includes("yaml") || type.includes("cbor"))
+  if (type.includes("protobuf") || (type.includes("yaml") && type !== APPLY_PATCH) || type.includes("cbor"))
     throw statusErrors.unsupportedMediaType(type);
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch (error) {
+    // Server-side apply bodies are YAML by name; kubectl and client libraries send JSON.
+    if (type === APPLY_PATCH)
+      throw new ApiStatusError(
+        415,
+        "UnsupportedMediaType",
+        "apply patches are accepted as JSON only (a subset of YAML)",
+      );
     throw statusErrors.badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }
 }

@@ -254,6 +254,41 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(missing).toContain('deployments.apps "web" not found');
   });
 
+  it("takes kubectl's generators, whose typed clients send protobuf: create deployment/job/secret, expose", async () => {
+    await kubectl(
+      "create",
+      "deployment",
+      "-n",
+      "shop",
+      "api",
+      "--image=registry.example.com/api:2",
+      "--replicas=2",
+      "--port=8080",
+    );
+    await kubectl("rollout", "status", "-n", "shop", "deployment/api", "--timeout=30s");
+    const d = await json("get", "deployment", "-n", "shop", "api");
+    expect(d.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: "api" } } });
+    expect(d.spec.template.spec.containers[0]).toMatchObject({
+      name: "api",
+      image: "registry.example.com/api:2",
+      ports: [{ containerPort: 8080, protocol: "TCP" }],
+    });
+    await kubectl("expose", "deployment", "-n", "shop", "api", "--port=80", "--target-port=8080");
+    expect((await json("get", "service", "-n", "shop", "api")).spec).toMatchObject({
+      selector: { app: "api" },
+      ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }],
+    });
+    await kubectl("create", "job", "-n", "shop", "once", "--image=busybox:1.36", "--", "echo", "hi");
+    expect(
+      await kubectl("wait", "-n", "shop", "--for=condition=Complete", "job/once", "--timeout=30s"),
+    ).toContain("condition met");
+    await kubectl("create", "secret", "generic", "-n", "shop", "creds", "--from-literal=user=admin");
+    expect((await json("get", "secret", "-n", "shop", "creds")).data).toEqual({
+      user: Buffer.from("admin").toString("base64"),
+    });
+    await kubectl("delete", "deployment,service,job", "-n", "shop", "api", "once", "--ignore-not-found");
+  });
+
   it("accepts server-side apply (simplified: no field ownership) for create and update", async () => {
     const file = join(dir, "settings.yaml");
     const cm = (mode: string) =>

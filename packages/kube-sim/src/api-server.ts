@@ -20,7 +20,13 @@ import {
   type ResourceType,
 } from "./resources.js";
 import { checkDisruptionBudgets } from "./disruption-budgets.js";
-import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import {
+  formatSelector,
+  labelSelectorMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+  type LabelSelectorSpec,
+} from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
 import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
@@ -220,6 +226,17 @@ export class KubeApiServer {
       return m;
     };
     const clusterRoles = s.list(TYPES.clusterRoles);
+    // Aggregated ClusterRoles hold the rules of the roles their selectors match, as the
+    // clusterrole-aggregation controller fills them in.
+    for (const role of clusterRoles) {
+      const selectors = (role.aggregationRule as { clusterRoleSelectors?: LabelSelectorSpec[] } | undefined)
+        ?.clusterRoleSelectors;
+      if (!selectors) continue;
+      const matchers = selectors.map((sel) => labelSelectorMatcher(sel));
+      role.rules = clusterRoles
+        .filter((r) => r !== role && matchers.some((m) => m(r.metadata.labels)))
+        .flatMap((r) => (r.rules as unknown[] | undefined) ?? []);
+    }
     const clusterRoleBindings = s.list(TYPES.clusterRoleBindings);
     const roles = byNs<never>(s.list(TYPES.roles));
     const roleBindings = byNs<never>(s.list(TYPES.roleBindings));

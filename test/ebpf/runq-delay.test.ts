@@ -43,8 +43,9 @@ describe.skipIf(skip)("eBPF helper: run-queue delay", () => {
 
       startIn(busyA, `taskset -c 0 sh -c 'while :; do :; done'`);
       startIn(busyB, `taskset -c 0 sh -c 'while :; do :; done'`);
-      // wakes up every 20 ms and does almost nothing, on the other CPU
-      startIn(idle, `taskset -c 1 sh -c 'while :; do sleep 0.02; done'`);
+      // wakes up every 20 ms and does almost nothing, on the other CPU; real-time priority so that
+      // whatever else runs on this machine (other tests) cannot make it wait for a CPU either
+      startIn(idle, `taskset -c 1 chrt -f 10 sh -c 'while :; do sleep 0.02; done'`);
 
       const get = (id: bigint): CgroupCounters | undefined => harness?.latest?.cgroups.get(id);
       await harness.waitForCounters(

@@ -116,7 +116,10 @@ describe.skipIf(skip)("eBPF helper: TCP retransmits", () => {
     const counters = await harness.waitForCounters(
       (s) => {
         const c = s.cgroups.get(id);
-        return c && c.tcpRetransmits > 0 && s.connections.some((x) => x.cgroupId === id) ? s : undefined;
+        // A lost SYN is retransmitted before the connection is established: wait for both.
+        return c && c.tcpRetransmits > 0 && c.tcpActive > 0 && s.connections.some((x) => x.cgroupId === id)
+          ? s
+          : undefined;
       },
       "retransmits attributed to the sender's cgroup",
       60_000,

@@ -22,6 +22,7 @@ import {
 } from "@causeway/protocol";
 import { RemediationLifecycle, executorServiceHandlers, kubeAccessReviewer } from "@causeway/remediation";
 import { createLogger, type Logger } from "@causeway/runtime";
+import { createUiHandler } from "@causeway/ui";
 import { AgentIngest } from "./agents/agent-ingest.js";
 import { AgentRegistry } from "./agents/agent-registry.js";
 import {
@@ -42,6 +43,7 @@ import { KubeApi } from "./kube/kube-api.js";
 import { MediatorMetrics } from "./metrics.js";
 import { OtlpBridge } from "./otlp/otlp-bridge.js";
 import { loadSigningKey } from "./remediation/signing-key-file.js";
+import { EntitySeriesReader } from "./series/entity-series.js";
 import { kubeStateSeries } from "./series/kube-state-series.js";
 import { Journal } from "./state/journal.js";
 import { readSnapshot, writeSnapshot, type SnapshotStats } from "./state/snapshot.js";
@@ -415,6 +417,16 @@ export class Mediator {
       warningEvents: (id) => this.model.warningEvents(id),
       notReady: () => this.#notReady(),
       remediation: { lifecycle: this.#lifecycle, audit: this.#audit, publicKeyPem },
+      ui: createUiHandler(),
+      ...(c.victoriaMetrics.url !== ""
+        ? {
+            series: new EntitySeriesReader({
+              url: c.victoriaMetrics.url,
+              log: log.child({ module: "series" }),
+              clock: this.#clock,
+            }),
+          }
+        : {}),
       log: log.child({ module: "http" }),
     });
     this.#http = createApiServer(handler, tls ? { cert: tls.cert, key: tls.key } : undefined) as HttpServer;

@@ -96,8 +96,9 @@ export const mediatorConfigSchema = z
         audience: z.string().min(1).default("causeway-mediator"),
         /** Usernames allowed as agents, e.g. system:serviceaccount:causeway:causeway-agent (empty: any authenticated). */
         agentUsernames: csv.default([]),
-        /** When set, the executor must present a token too (the executor today sends none). */
-        requireExecutorToken: bool.default(false),
+        /** The executor must present its projected ServiceAccount token (audience above); off only for development. */
+        requireExecutorToken: bool.default(true),
+        /** Usernames allowed as the executor, e.g. system:serviceaccount:causeway:causeway-executor (empty: any authenticated). */
         executorUsernames: csv.default([]),
         /** A TokenReview result is trusted at most this long (and never past the token's expiry). */
         tokenCacheMaxMs: ms(0).default(5 * 60_000),
@@ -211,6 +212,7 @@ export const MEDIATOR_ENV: Readonly<Record<string, string>> = {
   CAUSEWAY_TLS_CA_FILE: "tls.caFile",
   CAUSEWAY_AUTH_AUDIENCE: "auth.audience",
   CAUSEWAY_AGENT_USERNAMES: "auth.agentUsernames",
+  CAUSEWAY_EXECUTOR_USERNAMES: "auth.executorUsernames",
   CAUSEWAY_VICTORIAMETRICS_URL: "victoriaMetrics.url",
   CAUSEWAY_KUBECONFIG: "kube.kubeconfig",
   CAUSEWAY_SIGNING_KEY_FILE: "remediation.signingKeyFile",

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { type Server as HttpServer } from "node:http";
 import { join, resolve } from "node:path";
-import { Server as GrpcServer, ServerCredentials, status, type ServerDuplexStream } from "@grpc/grpc-js";
+import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { KubeConfig } from "@kubernetes/client-node";
 import { AuditLog } from "@causeway/audit";
 import {
@@ -17,8 +17,6 @@ import {
   ExecutorServiceService,
   GRPC_SERVICE_NAMES,
   addHealthService,
-  type ExecutorDirective,
-  type ExecutorMessage,
 } from "@causeway/protocol";
 import { RemediationLifecycle, executorServiceHandlers, kubeAccessReviewer } from "@causeway/remediation";
 import { createLogger, type Logger } from "@causeway/runtime";
@@ -42,6 +40,7 @@ import { InformerSet } from "./kube/informers.js";
 import { KubeApi } from "./kube/kube-api.js";
 import { MediatorMetrics } from "./metrics.js";
 import { OtlpBridge } from "./otlp/otlp-bridge.js";
+import { authenticatedExecutorSession } from "./remediation/executor-session-auth.js";
 import { loadSigningKey } from "./remediation/signing-key-file.js";
 import { EntitySeriesReader } from "./series/entity-series.js";
 import { kubeStateSeries } from "./series/kube-state-series.js";
@@ -330,28 +329,16 @@ export class Mediator {
       }) as never,
     );
     const executor = executorServiceHandlers(this.#lifecycle);
-    grpc.addService(ExecutorServiceService, {
-      session(call: ServerDuplexStream<ExecutorMessage, ExecutorDirective>) {
-        if (!executorAuth) {
-          executor.session(call);
-          return;
-        }
-        call.pause();
-        const header = call.metadata.get("authorization")[0];
-        const token = /^Bearer\s+(\S+)\s*$/i.exec(typeof header === "string" ? header : "")?.[1] ?? "";
-        void executorAuth.authenticate(token).then((result) => {
-          if (!result.ok) {
-            call.emit("error", {
-              code: status.UNAUTHENTICATED,
-              details: `executor not authenticated: ${result.reason}`,
-            });
-            return;
-          }
-          executor.session(call);
-          call.resume();
-        });
-      },
-    } as never);
+    grpc.addService(
+      ExecutorServiceService,
+      (executorAuth
+        ? authenticatedExecutorSession(executor as never, {
+            authenticate: (token) => executorAuth.authenticate(token),
+            log: log.child({ module: "executor-auth" }),
+            refused: (reason) => this.metrics.executorRefused.inc({ reason }),
+          })
+        : executor) as never,
+    );
     addHealthService(grpc, {
       "": "SERVING",
       [GRPC_SERVICE_NAMES.agent]: "SERVING",

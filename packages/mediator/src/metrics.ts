@@ -15,6 +15,12 @@ export class MediatorMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly executorRefused = new Counter({
+    name: "causeway_mediator_executor_streams_refused_total",
+    help: "Executor Session streams refused, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly agentThrottled = new Counter({
     name: "causeway_mediator_agent_throttles_total",
     help: "Throttle hints sent to agents.",

@@ -221,6 +221,7 @@ export class Mediator {
         watchTimeoutSeconds: { min: c.kube.watchTimeoutMinSeconds, max: c.kube.watchTimeoutMaxSeconds },
         maxBackoffMs: c.kube.maxBackoffMs,
         onApplied: (kind, type) => this.metrics.kubeEvents.inc({ resource: kind, type }),
+        onFailure: (kind, reason) => this.metrics.kubeFailures.inc({ resource: kind, reason }),
       });
     }
 

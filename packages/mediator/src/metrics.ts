@@ -37,6 +37,12 @@ export class MediatorMetrics {
     labelNames: ["resource", "type"] as const,
     registers: [this.registry],
   });
+  readonly kubeFailures = new Counter({
+    name: "causeway_mediator_kube_watch_failures_total",
+    help: "Kubernetes list and watch failures, by resource and reason (each is retried after a backoff).",
+    labelNames: ["resource", "reason"] as const,
+    registers: [this.registry],
+  });
   readonly graphEntities = new Gauge({
     name: "causeway_mediator_graph_entities",
     help: "Entities in the topology graph.",

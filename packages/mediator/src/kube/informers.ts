@@ -10,6 +10,8 @@ import {
   slimPod,
   slimService,
   slimWorkload,
+  labelKeyFilter,
+  withLabels,
   type SlimObject,
 } from "./slim.js";
 
@@ -35,6 +37,9 @@ export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   { kind: "hpa", path: "/apis/autoscaling/v2/horizontalpodautoscalers", slim: slimHpa },
   { kind: "event", path: "/api/v1/events", slim: slimEvent, fieldSelector: "type=Warning" },
 ];
+
+/** Kinds that do not become entities: their labels are never kept. */
+const UNLABELLED_KINDS: ReadonlySet<ResourceKind> = new Set(["event", "endpointslice"]);
 
 /** Kinds whose objects carry a kind field the model needs (workload lists omit it per item). */
 const WORKLOAD_KIND: Partial<Record<ResourceKind, string>> = {
@@ -189,6 +194,11 @@ export interface InformerSetOptions {
   readonly onApplied?: (kind: ResourceKind, type: "upsert" | "delete") => void;
   /** Called for every list or watch failure, before the backoff (for metrics). */
   readonly onFailure?: (kind: ResourceKind, reason: WatchFailureReason | "list_error") => void;
+  /**
+   * Label keys kept on the objects that become entities (exact, or prefixes ending in `*`), as
+   * `label.<key>` attributes; default none (only what the mediator reads itself).
+   */
+  readonly labelKeys?: readonly string[];
   readonly clock?: () => number;
 }
 
@@ -240,11 +250,16 @@ export class InformerSet {
 
   async start(): Promise<void> {
     const o = this.#o;
+    const keepLabel = o.labelKeys && o.labelKeys.length > 0 ? labelKeyFilter(o.labelKeys) : undefined;
     for (const resource of o.resources ?? WATCHED_RESOURCES) {
       const kindName = WORKLOAD_KIND[resource.kind];
-      const slim = kindName
+      const reduce = kindName
         ? (raw: unknown) => resource.slim({ kind: kindName, ...(raw as Record<string, unknown>) })
         : resource.slim;
+      const slim =
+        keepLabel && !UNLABELLED_KINDS.has(resource.kind)
+          ? (raw: unknown) => withLabels(reduce(raw), raw, keepLabel)
+          : reduce;
       const watch = new SlimmingWatch(
         o.kubeConfig,
         slim,

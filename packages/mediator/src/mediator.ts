@@ -25,6 +25,7 @@ import { createUiHandler } from "@causeway/ui";
 import {
   VictoriaMetricsEvidenceProvider,
   createUpstreamForwarder,
+  defaultEvidenceSelectors,
   type EvidenceProvider,
   type UpstreamForwarder,
 } from "@causeway/upstream";
@@ -54,7 +55,7 @@ import { kubeStateSeries } from "./series/kube-state-series.js";
 import { Journal } from "./state/journal.js";
 import { readSnapshot, writeSnapshot, type SnapshotStats } from "./state/snapshot.js";
 import { SymptomStore } from "./symptoms/symptom-store.js";
-import { errorEventsOf, servicesAround } from "./upstream/evidence-events.js";
+import { errorEventsOf, evidenceSelectors, servicesAround } from "./upstream/evidence-events.js";
 import { UpstreamFeed } from "./upstream/upstream-feed.js";
 
 export interface MediatorOptions {
@@ -433,6 +434,7 @@ export class Mediator {
           ? new VictoriaMetricsEvidenceProvider({
               url: c.victoriaMetrics.url,
               stepMs: c.upstream.evidence.stepMs,
+              selectorsFor: (rc) => evidenceSelectors(this.graph, rc, defaultEvidenceSelectors(rc)),
               errorEvents,
             }).provide
           : (request) =>

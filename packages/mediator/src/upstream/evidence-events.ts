@@ -68,3 +68,23 @@ export function errorEventsOf(
       message: e.message,
     }));
 }
+
+const quote = (v: string): string => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+
+/**
+ * Series selectors for a root cause's evidence: the package's defaults for its entity, plus the RED
+ * series of the services around it (a workload's or pod's root cause explains its services'
+ * errors). Chosen in the cluster, never by upstream.
+ */
+export function evidenceSelectors(
+  graph: TopologyGraph,
+  rootCause: { readonly entityId: string },
+  defaults: readonly string[],
+): string[] {
+  const out = new Set(defaults);
+  for (const service of servicesAround(graph, rootCause.entityId)) {
+    const [, namespace = "", name = ""] = service.split("/");
+    out.add(`{__name__=~"causeway_.*",namespace=${quote(namespace)},service=${quote(name)}}`);
+  }
+  return [...out];
+}

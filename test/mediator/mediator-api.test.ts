@@ -142,6 +142,15 @@ describe("Mediator (without Kubernetes)", () => {
     expect(ranked.engine).toBe("causal-engine");
     expect(ranked.activeSymptoms).toBe(1);
     expect((await getJson(m, "/api/v1/remediations")).body).toEqual({ remediations: [] });
+    // Upstream is off: the egress ledger route says so, and refuses bad parameters all the same.
+    expect(await getJson(m, "/api/v1/egress")).toEqual({
+      status: 200,
+      body: { enabled: false, entries: [] },
+    });
+    expect(await getJson(m, "/api/v1/egress?limit=0&category=spans")).toMatchObject({
+      status: 400,
+      body: { error: { code: "CW_BAD_REQUEST" } },
+    });
 
     expect(await getJson(m, "/api/v1/entities/pod%2Fno%2Fsuch")).toMatchObject({
       status: 404,

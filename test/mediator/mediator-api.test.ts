@@ -142,6 +142,15 @@ describe("Mediator (without Kubernetes)", () => {
     expect(ranked.engine).toBe("causal-engine");
     expect(ranked.activeSymptoms).toBe(1);
     expect((await getJson(m, "/api/v1/remediations")).body).toEqual({ remediations: [] });
+    // Upstream is off: the egress ledger route says so, and refuses bad parameters all the same.
+    expect(await getJson(m, "/api/v1/egress")).toEqual({
+      status: 200,
+      body: { enabled: false, entries: [] },
+    });
+    expect(await getJson(m, "/api/v1/egress?limit=0&category=spans")).toMatchObject({
+      status: 400,
+      body: { error: { code: "CW_BAD_REQUEST" } },
+    });
 
     expect(await getJson(m, "/api/v1/entities/pod%2Fno%2Fsuch")).toMatchObject({
       status: 404,
@@ -155,7 +164,6 @@ describe("Mediator (without Kubernetes)", () => {
       status: 400,
       body: { error: { code: "CW_BAD_REQUEST" } },
     });
-    expect(await getJson(m, "/ui")).toMatchObject({ status: 404 });
     const approve = await fetch(`http://127.0.0.1:${m.ports.http}/api/v1/remediations/r-1/approve`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -171,6 +179,40 @@ describe("Mediator (without Kubernetes)", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${m.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/causeway_mediator_agent_messages_total\{result="new"\} 3/);
     expect(metrics).toMatch(/causeway_mediator_graph_entities 2/);
+  });
+
+  it("serves the web UI at /ui before the API routes: the app's index.html and its assets", async () => {
+    const m = await startMediator();
+    const base = `http://127.0.0.1:${m.ports.http}`;
+    const index = await fetch(`${base}/ui/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(index.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await index.text();
+    expect(html).toContain("<title>Causeway</title>");
+    const script = /<script[^>]+src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const style = /<link[^>]+href="\.\/(assets\/[^"]+\.css)"/.exec(html)?.[1];
+    expect(script && style).toBeTruthy();
+    for (const [asset, type] of [
+      [script, /javascript/],
+      [style, /text\/css/],
+    ] as const) {
+      const res = await fetch(`${base}/ui/${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(type);
+      expect(res.headers.get("cache-control")).toContain("immutable");
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    // /ui without the slash serves the app with a <base>, so its relative URLs still resolve.
+    expect(await (await fetch(`${base}/ui`)).text()).toContain('<base href="ui/">');
+    expect(await getJson(m, "/ui/no-such-file.js")).toMatchObject({
+      status: 404,
+      body: { error: { code: "CW_NOT_FOUND" } },
+    });
+    // The API is unaffected, and the UI's requests are counted under one route.
+    expect((await getJson(m, "/api/v1/agents")).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/causeway_mediator_http_requests_total\{route="\/ui",status="200"\} 4/);
   });
 
   it("loses nothing it acknowledged across a crash (journal) and a clean restart (snapshot)", async () => {

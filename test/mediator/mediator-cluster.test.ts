@@ -1,4 +1,4 @@
-import { credentials, status } from "@grpc/grpc-js";
+import { Metadata, credentials, status } from "@grpc/grpc-js";
 import { parseAuditNdjson, publicKeyFromPem, verifyAuditTrail } from "@causeway/audit";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
@@ -507,12 +507,17 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
     ).body.remediations;
     expect(listed).toContainEqual(expect.objectContaining({ id: proposed.id, state: "proposed" }));
 
-    // The executor's session: hello, then it waits for approved tasks.
+    // The executor's session, with its ServiceAccount token: hello, then it waits for approved tasks.
     const executor = new ExecutorServiceClient(
       `127.0.0.1:${h.mediator.ports.grpc}`,
       credentials.createInsecure(),
     );
-    const session = executor.session();
+    const md = new Metadata();
+    const executorToken = await h.kube.serviceAccountToken("causeway", "causeway-executor", {
+      audiences: [AUDIENCE],
+    });
+    md.set("authorization", `Bearer ${executorToken}`);
+    const session = executor.session(md);
     const directive = new Promise<ExecutorDirective>((resolve) => session.on("data", resolve));
     session.on("error", () => undefined);
     session.write({

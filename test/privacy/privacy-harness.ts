@@ -149,3 +149,81 @@ export class ForwarderChild {
     await exited;
   }
 }
+
+/** The mediator CLI (`causeway-mediator`, from source) as a child process that can be crashed. */
+export class MediatorChild {
+  readonly process: ChildProcess;
+  grpcPort = 0;
+  httpPort = 0;
+  #output = "";
+
+  constructor(args: readonly string[], env: Readonly<Record<string, string>>) {
+    this.process = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        join(repoRoot, "packages/mediator/src/cli/main.ts"),
+        ...args,
+      ],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
+    );
+    const keep = (chunk: Buffer): void => {
+      this.#output = (this.#output + chunk.toString()).slice(-100_000);
+    };
+    this.process.stdout?.on("data", keep);
+    this.process.stderr?.on("data", keep);
+  }
+
+  /** The log's tail, for failure messages. */
+  get output(): string {
+    return this.#output.slice(-4000);
+  }
+
+  /** Waits for "mediator listening" and reads the ports it logged. */
+  async listening(timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      () => {
+        if (this.process.exitCode !== null)
+          throw new Error(`the mediator exited ${this.process.exitCode}: ${this.output}`);
+        const line = this.#output.split("\n").find((l) => l.includes('"msg":"mediator listening"'));
+        if (!line) return undefined;
+        const parsed = JSON.parse(line) as { grpc: number; http: number };
+        this.grpcPort = parsed.grpc;
+        this.httpPort = parsed.http;
+        return true;
+      },
+      { what: "the mediator listening", timeoutMs },
+    );
+  }
+
+  /** The sum of every sample of `name` on /metrics whose labels contain `labels`. */
+  async metric(name: string, labels = ""): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.httpPort}/metrics`)).text();
+    let total = 0;
+    for (const line of text.split("\n")) {
+      const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (m && m[1] === name && (m[2] ?? "").includes(labels)) total += Number(m[3]);
+    }
+    return total;
+  }
+
+  /** SIGKILL: no clean-up at all. */
+  async crash(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.process.once("exit", resolve));
+    this.process.kill("SIGKILL");
+    await exited;
+  }
+
+  /** SIGTERM: a clean stop; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return this.process.exitCode;
+    const exited = new Promise<number | null>((resolve) =>
+      this.process.once("exit", (code) => resolve(code)),
+    );
+    this.process.kill("SIGTERM");
+    return exited;
+  }
+}

@@ -1,11 +1,10 @@
 // The UI over a real mediator, for the browser test and bench:ui: kube-sim (TokenReview and
 // SubjectAccessReview for approvals), a mediator with its causal engine, fed by one agent over
-// real gRPC with a synthetic cluster and an OOM-killed container, a real VictoriaMetrics holding
-// series for that container, and a plain node:http server routing /ui to @causeway/ui and the rest
-// to the mediator's API (as the mediator will once the UI is wired in).
+// real gRPC with a synthetic cluster and an OOM-killed container, and a real VictoriaMetrics
+// holding that container's series in the agent's names and labels. The mediator serves the UI at
+// /ui and the series at /api/v1/entities/{id}/series itself.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
@@ -13,8 +12,7 @@ import { startKubeSim, type RunningKubeSim } from "@causeway/kube-sim";
 import { Mediator, parseMediatorConfig } from "@causeway/mediator";
 import { AgentServiceClient, type AgentMessage, type MediatorMessage } from "@causeway/protocol";
 import { silentLogger } from "@causeway/runtime";
-import { startVictoriaMetrics, waitFor, type VictoriaMetricsProcess } from "@causeway/testkit";
-import { createUiHandler } from "@causeway/ui";
+import { startVictoriaMetrics, waitFor } from "@causeway/testkit";
 import { syntheticTopology } from "./synthetic-topology.js";
 
 export const OOM_CONTAINER = "container/shop/checkout-7d9f8-00000/app";
@@ -27,8 +25,6 @@ export interface UiStack {
   readonly entities: number;
   /** alice may approve remediations; bob is authenticated but may not. */
   readonly tokens: { readonly approver: string; readonly viewer: string };
-  /** Serve /api/v1/entities/{id}/series from VictoriaMetrics (off: 404, the route absent). */
-  seriesRoute: boolean;
   close(): Promise<void>;
 }
 
@@ -39,48 +35,6 @@ async function admin(sim: RunningKubeSim, path: string, body: unknown): Promise<
     body: JSON.stringify(body),
   });
   if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-}
-
-function proxy(targetPort: number, req: IncomingMessage, res: ServerResponse): void {
-  const upstream = request(
-    { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
-  upstream.on("error", () => {
-    if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "CW_UNAVAILABLE", message: "mediator unreachable" } }));
-  });
-  req.pipe(upstream);
-}
-
-/** /api/v1/entities/{id}/series as the lead will add it: the entity's series over the last N minutes. */
-async function seriesFromVictoriaMetrics(
-  vm: VictoriaMetricsProcess,
-  entityId: string,
-  minutes: number,
-): Promise<unknown> {
-  const end = Date.now() / 1000;
-  const params = new URLSearchParams({
-    query: `{causeway_entity=${JSON.stringify(entityId)}}`,
-    start: String(end - minutes * 60),
-    end: String(end),
-    step: "15s",
-    nocache: "1",
-  });
-  const res = await fetch(`${vm.url}/api/v1/query_range?${params.toString()}`);
-  const body = (await res.json()) as {
-    data?: { result?: { metric: Record<string, string>; values: [number, string][] }[] };
-  };
-  return {
-    series: (body.data?.result ?? []).map((r) => ({
-      name: r.metric.__name__ ?? "series",
-      unit: r.metric.unit ?? "",
-      points: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]),
-    })),
-  };
 }
 
 export async function startUiStack(options: { readonly entities?: number } = {}): Promise<UiStack> {
@@ -127,14 +81,25 @@ export async function startUiStack(options: { readonly entities?: number } = {})
 
     const vm = await startVictoriaMetrics();
     cleanups.push(() => vm.dispose());
+    // The OOM-killed container's series as the agent writes them (causeway_container_*, labels
+    // node, namespace, pod, container), every 15 s over the last 16 minutes: memory climbing
+    // towards its 256 MiB limit, CPU around 0.2 cores, a tenth of CFS periods throttled.
     const now = Date.now();
+    const [, namespace, pod, container] = OOM_CONTAINER.split("/") as [string, string, string, string];
+    const labels = `node="node-00",namespace="${namespace}",pod="${pod}",container="${container}"`;
     const lines: string[] = [];
-    for (let t = now - 15 * 60_000; t <= now; t += 15_000) {
-      const minute = (t - (now - 15 * 60_000)) / 60_000;
-      const label = `causeway_entity="${OOM_CONTAINER}",unit="bytes"`;
-      lines.push(`container_memory_working_set_bytes{${label}} ${Math.round(200e6 + minute * 3.5e6)} ${t}`);
+    let cpuSeconds = 0;
+    const from = now - 16 * 60_000;
+    for (let t = from; t <= now; t += 15_000) {
+      const minute = (t - from) / 60_000;
+      cpuSeconds += 15 * (0.2 + 0.1 * Math.sin(minute));
+      const periods = Math.round((t - from) / 100);
       lines.push(
-        `container_cpu_usage_ratio{causeway_entity="${OOM_CONTAINER}",unit="ratio"} ${(0.2 + 0.1 * Math.sin(minute)).toFixed(3)} ${t}`,
+        `causeway_container_memory_working_set_bytes{${labels}} ${Math.round(200e6 + minute * 3.5e6)} ${t}`,
+        `causeway_container_memory_limit_bytes{${labels}} ${256 * 2 ** 20} ${t}`,
+        `causeway_container_cpu_usage_seconds_total{${labels}} ${cpuSeconds.toFixed(3)} ${t}`,
+        `causeway_container_cpu_cfs_periods_total{${labels}} ${periods} ${t}`,
+        `causeway_container_cpu_cfs_throttled_periods_total{${labels}} ${Math.round(periods / 10)} ${t}`,
       );
     }
     await vm.importPrometheus(`${lines.join("\n")}\n`);
@@ -148,6 +113,7 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       otlp: { enabled: false },
       kube: { enabled: true, kubeconfig, maxBackoffMs: 30_000 },
       auth: { enabled: false },
+      victoriaMetrics: { url: vm.url },
       state: { snapshotIntervalMs: 3_600_000 },
       symptoms: { tickIntervalMs: 200 },
     });
@@ -264,41 +230,13 @@ export async function startUiStack(options: { readonly entities?: number } = {})
       },
     );
 
-    const ui = createUiHandler();
     const stack: UiStack = {
-      baseUrl: "",
+      baseUrl: `http://127.0.0.1:${mediator.ports.http}`,
       mediator,
       entities: topo.entities.length,
       tokens: { approver, viewer },
-      seriesRoute: false,
       close,
     };
-    const seriesPath = /^\/api\/v1\/entities\/(.+)\/series$/;
-    const server: Server = createServer((req, res) => {
-      if (ui(req, res)) return;
-      const url = new URL(req.url ?? "/", "http://ui");
-      const m = seriesPath.exec(url.pathname);
-      if (m && stack.seriesRoute) {
-        const minutes = Number(url.searchParams.get("minutes") ?? "15");
-        void seriesFromVictoriaMetrics(vm, decodeURIComponent(m[1] as string), minutes).then((body) => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify(body));
-        });
-        return;
-      }
-      proxy(mediator.ports.http, req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    (stack as { baseUrl: string }).baseUrl = `http://127.0.0.1:${port}`;
     return stack;
   } catch (error) {
     await close();

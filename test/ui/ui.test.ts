@@ -185,16 +185,15 @@ describe.skipIf(skip)("web UI in headless Chromium", () => {
     expect(text).toContain("OOM-killed 3 times in 5 min at 256 MiB");
     expect(text).toContain("memory_near_limit");
     expect(text).toContain("pod/shop/checkout-7d9f8-00000");
-    // Without the series route the panel says so; with it, one sparkline per series.
-    expect(text).toContain("does not serve series");
-    stack.seriesRoute = true;
-    await page.getByRole("button", { name: "Refresh now" }).click();
-    await expect.poll(() => panel.locator(".sparklines polyline").count()).toBe(2);
+    // One sparkline per series the mediator computes from the agent's series in VictoriaMetrics:
+    // CPU used, working set, limit, throttled ratio (no run-queue or restart series were written).
+    await expect.poll(() => panel.locator(".sparklines polyline").count()).toBe(4);
     const points = await panel.locator(".sparklines polyline").first().getAttribute("points");
     expect((points ?? "").split(" ").length).toBeGreaterThan(30);
-    expect(await panel.locator(".sparklines").textContent()).toMatch(
-      /container_memory_working_set_bytes.*MiB/,
-    );
+    const sparklines = (await panel.locator(".sparklines").textContent()) ?? "";
+    expect(sparklines).toMatch(/memory_working_set_bytes.*MiB/);
+    expect(sparklines).toMatch(/memory_limit_bytes\s*last 256 MiB/);
+    expect(sparklines).toMatch(/cpu_throttled_ratio\s*last 10/);
     await shot("03-entity-detail");
   });
 
@@ -347,7 +346,7 @@ describe.skipIf(skip)("web UI in headless Chromium", () => {
     await shot("07-audit");
   });
 
-  it("lists agents and symptoms, and says when the mediator has no egress ledger", async () => {
+  it("lists agents and symptoms, and says when upstream forwarding is off", async () => {
     await go("#/agents");
     const agents = page.locator("#agents-table");
     await expect.poll(() => agents.textContent()).toContain("node-00/1");
@@ -365,7 +364,7 @@ describe.skipIf(skip)("web UI in headless Chromium", () => {
     await go("#/egress");
     await expect
       .poll(() => page.locator(".view:not([hidden]) [role=status]").first().textContent())
-      .toContain("no egress ledger");
+      .toContain("upstream forwarding is off");
   });
 
   it("labels every control and raised no page error", async () => {

@@ -100,27 +100,16 @@ imagePullSecrets:
       {{- end }}
 {{- end -}}
 
+{{/* What the agent and the executor share to reach the mediator: its token file and CA (the mediator-token volume). */}}
 {{- define "causeway.clientEnv" -}}
-- name: CAUSEWAY_MEDIATOR_URL
-  value: {{ printf "%s:%d" (include "causeway.mediatorHost" .) (int .Values.mediator.ports.grpc) | quote }}
 - name: CAUSEWAY_MEDIATOR_TOKEN_FILE
   value: /var/run/causeway/token/token
-- name: CAUSEWAY_MEDIATOR_AUDIENCE
-  value: {{ .Values.auth.audience | quote }}
 {{- if .Values.tls.enabled }}
 - name: CAUSEWAY_MEDIATOR_CA_FILE
   value: /var/run/causeway/token/ca.crt
 {{- end }}
 - name: CAUSEWAY_LOG_LEVEL
   value: {{ .Values.global.logLevel | quote }}
-- name: CAUSEWAY_NODE_NAME
-  valueFrom:
-    fieldRef:
-      fieldPath: spec.nodeName
-- name: CAUSEWAY_NAMESPACE
-  valueFrom:
-    fieldRef:
-      fieldPath: metadata.namespace
 {{- end -}}
 
 {{/* egress rules shared by clients: DNS + kube API */}}

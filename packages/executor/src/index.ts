@@ -1,4 +1,4 @@
-export { executorConfigSchema, loadExecutorConfig, type ExecutorConfig } from "./config.js";
+export { EXECUTOR_ENV, executorConfigSchema, loadExecutorConfig, type ExecutorConfig } from "./config.js";
 export {
   KubeApiError,
   KubeClient,
@@ -20,4 +20,6 @@ export {
 } from "./safety/safety-policy.js";
 export { checkApprovalInTrail } from "./approval-check.js";
 export { TaskRunner, type ProgressListener, type TaskRunnerOptions, type TaskStep } from "./task-runner.js";
-export { ExecutorSession, type ExecutorSessionOptions } from "./session.js";
+export { ExecutorSession, type ExecutorSessionOptions, type ExecutorSessionStats } from "./session.js";
+export { executorMetricsText, startHealthServer, type HealthServerOptions } from "./http/health-server.js";
+export { mediatorHttpGet, type MediatorHttpAnswer, type MediatorHttpOptions } from "./mediator-http.js";

@@ -59,4 +59,57 @@ describe("mediator config", () => {
       expect(problems).toMatch(/auth\.enabled/);
     }
   });
+
+  it("embeds the upstream section: off by default, read from CAUSEWAY_UPSTREAM_* and --upstream.*", () => {
+    const off = loadMediatorConfig([], { CAUSEWAY_DATA_DIR: "/data" });
+    expect(off.upstream.enabled).toBe(false);
+    expect(off.upstream.queue.dir).toBe("/data/upstream");
+    expect(off.auth.requireExecutorToken).toBe(true);
+    const on = loadMediatorConfig(["--upstream.reconnect.maxDelayMs=100"], {
+      CAUSEWAY_UPSTREAM_ENABLED: "true",
+      CAUSEWAY_UPSTREAM_URL: "wss://upstream.example:8443",
+      CAUSEWAY_UPSTREAM_TENANT_ID: "acme",
+      CAUSEWAY_UPSTREAM_CLUSTER_ID: "prod-eu-1",
+      CAUSEWAY_UPSTREAM_CA_FILE: "/etc/ca.crt",
+      CAUSEWAY_UPSTREAM_LABEL_ALLOWLIST: "app, team",
+      CAUSEWAY_UPSTREAM_MASKING_CUSTOM_PATTERNS: JSON.stringify([
+        { name: "employee", pattern: "EMP-[0-9]{6}", label: "EMPLOYEE_ID" },
+      ]),
+      CAUSEWAY_EXECUTOR_USERNAMES: "system:serviceaccount:causeway:causeway-executor",
+    });
+    expect(on.upstream).toMatchObject({
+      enabled: true,
+      url: "wss://upstream.example:8443",
+      tenantId: "acme",
+      clusterId: "prod-eu-1",
+      caFile: "/etc/ca.crt",
+      tokenFile: "/var/run/secrets/causeway/upstream/token",
+      labelAllowlist: ["app", "team"],
+      queue: { dir: "/var/lib/causeway/upstream" },
+      reconnect: { maxDelayMs: 100 },
+      masking: {
+        customPatterns: [{ name: "employee", pattern: "EMP-[0-9]{6}", flags: "", label: "EMPLOYEE_ID" }],
+      },
+    });
+    expect(on.auth.executorUsernames).toEqual(["system:serviceaccount:causeway:causeway-executor"]);
+  });
+
+  it("reports upstream problems with the rest", () => {
+    try {
+      loadMediatorConfig(["--upstream.enabled=true", "--upstream.url=https://x"], {
+        CAUSEWAY_UPSTREAM_MASKING_CUSTOM_PATTERNS: JSON.stringify([
+          { name: "bad", pattern: "(a+)+$", label: "X" },
+        ]),
+      });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toMatch(/upstream\.url: must be a wss:\/\/ URL/);
+      expect(problems).toMatch(/upstream\.tenantId: required/);
+      expect(problems).toMatch(/upstream\.masking\.customPatterns\.0\.pattern/);
+    }
+    expect(() => loadMediatorConfig([], { CAUSEWAY_UPSTREAM_MASKING_CUSTOM_PATTERNS: "[{" })).toThrow(
+      /customPatterns: not valid JSON/,
+    );
+  });
 });

@@ -1,4 +1,6 @@
-import { mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import { join } from "node:path";
+import { ConfigError, mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import { upstreamConfigSchema } from "@causeway/upstream";
 import { z } from "zod";
 
 const csv = z.union([z.string(), z.array(z.string())]).transform((v) =>
@@ -96,8 +98,9 @@ export const mediatorConfigSchema = z
         audience: z.string().min(1).default("causeway-mediator"),
         /** Usernames allowed as agents, e.g. system:serviceaccount:causeway:causeway-agent (empty: any authenticated). */
         agentUsernames: csv.default([]),
-        /** When set, the executor must present a token too (the executor today sends none). */
-        requireExecutorToken: bool.default(false),
+        /** The executor must present its projected ServiceAccount token (audience above); off only for development. */
+        requireExecutorToken: bool.default(true),
+        /** Usernames allowed as the executor, e.g. system:serviceaccount:causeway:causeway-executor (empty: any authenticated). */
         executorUsernames: csv.default([]),
         /** A TokenReview result is trusted at most this long (and never past the token's expiry). */
         tokenCacheMaxMs: ms(0).default(5 * 60_000),
@@ -166,6 +169,12 @@ export const mediatorConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Forwarding abstracted, masked data upstream (off by default): @causeway/upstream's schema.
+     * `upstream.masking` also masks the log bodies the OTLP receiver keeps, upstream or not.
+     * `upstream.queue.dir` defaults to `<dataDir>/upstream`.
+     */
+    upstream: upstreamConfigSchema.default({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -211,14 +220,60 @@ export const MEDIATOR_ENV: Readonly<Record<string, string>> = {
   CAUSEWAY_TLS_CA_FILE: "tls.caFile",
   CAUSEWAY_AUTH_AUDIENCE: "auth.audience",
   CAUSEWAY_AGENT_USERNAMES: "auth.agentUsernames",
+  CAUSEWAY_EXECUTOR_USERNAMES: "auth.executorUsernames",
   CAUSEWAY_VICTORIAMETRICS_URL: "victoriaMetrics.url",
   CAUSEWAY_KUBECONFIG: "kube.kubeconfig",
   CAUSEWAY_SIGNING_KEY_FILE: "remediation.signingKeyFile",
+  CAUSEWAY_UPSTREAM_ENABLED: "upstream.enabled",
+  CAUSEWAY_UPSTREAM_URL: "upstream.url",
+  CAUSEWAY_UPSTREAM_TENANT_ID: "upstream.tenantId",
+  CAUSEWAY_UPSTREAM_CLUSTER_ID: "upstream.clusterId",
+  CAUSEWAY_UPSTREAM_TOKEN_FILE: "upstream.tokenFile",
+  CAUSEWAY_UPSTREAM_KEK_FILE: "upstream.kekFile",
+  CAUSEWAY_UPSTREAM_CA_FILE: "upstream.caFile",
+  CAUSEWAY_UPSTREAM_QUEUE_DIR: "upstream.queue.dir",
+  CAUSEWAY_UPSTREAM_QUEUE_MAX_BYTES: "upstream.queue.maxBytes",
+  CAUSEWAY_UPSTREAM_LABEL_ALLOWLIST: "upstream.labelAllowlist",
+  CAUSEWAY_UPSTREAM_ATTRIBUTE_ALLOWLIST: "upstream.attributeAllowlist",
+  /** JSON: `[{"name","pattern","flags","label"}]`. */
+  CAUSEWAY_UPSTREAM_MASKING_CUSTOM_PATTERNS: "upstream.masking.customPatterns",
+  CAUSEWAY_UPSTREAM_MASKING_HASH_KEY_FILE: "upstream.masking.hashKeyFile",
 };
+
+type Plain = Record<string, unknown>;
+const plain = (v: unknown): Plain | undefined =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Plain) : undefined;
+
+/** `upstream.queue.dir` defaults to `<dataDir>/upstream`, so one data volume holds all state. */
+function withUpstreamQueueDir(raw: unknown): unknown {
+  const root = plain(raw);
+  if (!root) return raw;
+  const upstream = plain(root.upstream) ?? {};
+  const queue = plain(upstream.queue) ?? {};
+  if (queue.dir !== undefined) return raw;
+  const dataDir =
+    typeof root.dataDir === "string" && root.dataDir !== "" ? root.dataDir : "/var/lib/causeway";
+  return { ...root, upstream: { ...upstream, queue: { ...queue, dir: join(dataDir, "upstream") } } };
+}
+
+/** Custom masking patterns come from the environment or a flag as JSON. */
+function parseJsonPatterns(layer: Plain): Plain {
+  const masking = plain(plain(layer.upstream)?.masking);
+  const patterns = masking?.customPatterns;
+  if (typeof patterns !== "string" || !masking) return layer;
+  try {
+    masking.customPatterns = JSON.parse(patterns) as unknown;
+  } catch (error) {
+    throw new ConfigError("mediator", [
+      `upstream.masking.customPatterns: not valid JSON: ${(error as Error).message}`,
+    ]);
+  }
+  return layer;
+}
 
 /** Validates a configuration given as an object (tests, embedding); every problem is reported at once. */
 export function parseMediatorConfig(raw: unknown): Readonly<MediatorConfig> {
-  return parseConfig("mediator", mediatorConfigSchema, raw);
+  return parseConfig("mediator", mediatorConfigSchema, withUpstreamQueueDir(raw));
 }
 
 /** Reads the configuration from CAUSEWAY_* variables and flags (`--grpc.port=50051`); flags win. */
@@ -226,5 +281,7 @@ export function loadMediatorConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Readonly<MediatorConfig> {
-  return parseMediatorConfig(mergeConfigLayers(readEnv(env, MEDIATOR_ENV), parseFlags(argv)));
+  return parseMediatorConfig(
+    mergeConfigLayers(parseJsonPatterns(readEnv(env, MEDIATOR_ENV)), parseJsonPatterns(parseFlags(argv))),
+  );
 }

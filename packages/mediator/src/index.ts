@@ -50,3 +50,16 @@ export {
 } from "./engine/root-cause-engine.js";
 export { CausalEngineAdapter } from "./engine/causal-engine-adapter.js";
 export { OTLP_SOURCE } from "./otlp/otlp-bridge.js";
+export {
+  UpstreamFeed,
+  type UpstreamFeedOptions,
+  type UpstreamFeedStats,
+  type UpstreamSink,
+} from "./upstream/upstream-feed.js";
+export {
+  EntitySeriesReader,
+  SERIES_MINUTES,
+  type EntitySeries,
+  type EntitySeriesAnswer,
+} from "./series/entity-series.js";
+export { entitySeriesQueries, type EntitySeriesQuery } from "./series/entity-queries.js";

@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { type Server as HttpServer } from "node:http";
 import { join, resolve } from "node:path";
-import { Server as GrpcServer, ServerCredentials, status, type ServerDuplexStream } from "@grpc/grpc-js";
+import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { KubeConfig } from "@kubernetes/client-node";
 import { AuditLog } from "@causeway/audit";
+import { createMaskerFromConfig } from "@causeway/masking";
 import {
   OtlpReceiver,
   VictoriaMetricsWriter,
@@ -17,11 +18,17 @@ import {
   ExecutorServiceService,
   GRPC_SERVICE_NAMES,
   addHealthService,
-  type ExecutorDirective,
-  type ExecutorMessage,
 } from "@causeway/protocol";
 import { RemediationLifecycle, executorServiceHandlers, kubeAccessReviewer } from "@causeway/remediation";
 import { createLogger, type Logger } from "@causeway/runtime";
+import { createUiHandler } from "@causeway/ui";
+import {
+  VictoriaMetricsEvidenceProvider,
+  createUpstreamForwarder,
+  defaultEvidenceSelectors,
+  type EvidenceProvider,
+  type UpstreamForwarder,
+} from "@causeway/upstream";
 import { AgentIngest } from "./agents/agent-ingest.js";
 import { AgentRegistry } from "./agents/agent-registry.js";
 import {
@@ -41,11 +48,15 @@ import { InformerSet } from "./kube/informers.js";
 import { KubeApi } from "./kube/kube-api.js";
 import { MediatorMetrics } from "./metrics.js";
 import { OtlpBridge } from "./otlp/otlp-bridge.js";
+import { authenticatedExecutorSession } from "./remediation/executor-session-auth.js";
 import { loadSigningKey } from "./remediation/signing-key-file.js";
+import { EntitySeriesReader } from "./series/entity-series.js";
 import { kubeStateSeries } from "./series/kube-state-series.js";
 import { Journal } from "./state/journal.js";
 import { readSnapshot, writeSnapshot, type SnapshotStats } from "./state/snapshot.js";
 import { SymptomStore } from "./symptoms/symptom-store.js";
+import { errorEventsOf, evidenceSelectors, servicesAround } from "./upstream/evidence-events.js";
+import { UpstreamFeed } from "./upstream/upstream-feed.js";
 
 export interface MediatorOptions {
   readonly config: Readonly<MediatorConfig>;
@@ -103,6 +114,8 @@ export class Mediator {
   #writer: VictoriaMetricsWriter | undefined;
   #audit: AuditLog | undefined;
   #lifecycle: RemediationLifecycle | undefined;
+  #upstream: UpstreamForwarder | undefined;
+  #feed: UpstreamFeed | undefined;
   #ports: MediatorPorts | undefined;
   #timers: NodeJS.Timeout[] = [];
   #snapshotting: Promise<SnapshotStats> | undefined;
@@ -188,6 +201,16 @@ export class Mediator {
     return this.#informers;
   }
 
+  /** The upstream forwarder, when `upstream.enabled`. */
+  get upstream(): UpstreamForwarder | undefined {
+    return this.#upstream;
+  }
+
+  /** What feeds the upstream forwarder, when `upstream.enabled`. */
+  get upstreamFeed(): UpstreamFeed | undefined {
+    return this.#feed;
+  }
+
   #notReady(): Record<string, unknown> | undefined {
     if (!this.#stateLoaded) return { state: "loading" };
     if (this.#informers && !this.#informers.synced) {
@@ -220,6 +243,9 @@ export class Mediator {
         watchTimeoutSeconds: { min: c.kube.watchTimeoutMinSeconds, max: c.kube.watchTimeoutMaxSeconds },
         maxBackoffMs: c.kube.maxBackoffMs,
         onApplied: (kind, type) => this.metrics.kubeEvents.inc({ resource: kind, type }),
+        onFailure: (kind, reason) => this.metrics.kubeFailures.inc({ resource: kind, reason }),
+        // Labels reach the graph only to be forwarded, and only those upstream may receive.
+        labelKeys: c.upstream.enabled ? c.upstream.labelAllowlist : [],
       });
     }
 
@@ -328,28 +354,16 @@ export class Mediator {
       }) as never,
     );
     const executor = executorServiceHandlers(this.#lifecycle);
-    grpc.addService(ExecutorServiceService, {
-      session(call: ServerDuplexStream<ExecutorMessage, ExecutorDirective>) {
-        if (!executorAuth) {
-          executor.session(call);
-          return;
-        }
-        call.pause();
-        const header = call.metadata.get("authorization")[0];
-        const token = /^Bearer\s+(\S+)\s*$/i.exec(typeof header === "string" ? header : "")?.[1] ?? "";
-        void executorAuth.authenticate(token).then((result) => {
-          if (!result.ok) {
-            call.emit("error", {
-              code: status.UNAUTHENTICATED,
-              details: `executor not authenticated: ${result.reason}`,
-            });
-            return;
-          }
-          executor.session(call);
-          call.resume();
-        });
-      },
-    } as never);
+    grpc.addService(
+      ExecutorServiceService,
+      (executorAuth
+        ? authenticatedExecutorSession(executor as never, {
+            authenticate: (token) => executorAuth.authenticate(token),
+            log: log.child({ module: "executor-auth" }),
+            refused: (reason) => this.metrics.executorRefused.inc({ reason }),
+          })
+        : executor) as never,
+    );
     addHealthService(grpc, {
       "": "SERVING",
       [GRPC_SERVICE_NAMES.agent]: "SERVING",
@@ -375,6 +389,10 @@ export class Mediator {
       });
     }
 
+    // Log bodies kept as error events are shown in the UI and may go upstream as evidence: they
+    // are masked on arrival, upstream or not, with the upstream section's masking settings.
+    const masker = createMaskerFromConfig(c.upstream.masking);
+
     // OTLP :4317 / :4318
     let otlpGrpcPort: number | undefined;
     let otlpHttpPort: number | undefined;
@@ -392,6 +410,7 @@ export class Mediator {
         resolvePeer: bridge.resolvePeer,
         onEdge: bridge.onEdge,
         onSymptom: bridge.onSymptom,
+        maskBody: (body) => masker.maskString(body),
         log: log.child({ module: "otlp" }),
         clock: this.#clock,
       });
@@ -405,6 +424,28 @@ export class Mediator {
       this.#otlp.start(c.otlp.tickIntervalMs);
     }
 
+    // Upstream (optional): abstracted, masked, queued encrypted on disk, recorded in the ledger.
+    if (c.upstream.enabled) {
+      const recentErrors = (id: string) => this.#otlp?.recentErrors(id) ?? [];
+      const errorEvents = (rc: { readonly entityId: string }, startUnixMs: number, endUnixMs: number) =>
+        errorEventsOf(recentErrors, servicesAround(this.graph, rc.entityId), startUnixMs, endUnixMs);
+      const evidenceProvider: EvidenceProvider =
+        c.victoriaMetrics.url !== ""
+          ? new VictoriaMetricsEvidenceProvider({
+              url: c.victoriaMetrics.url,
+              stepMs: c.upstream.evidence.stepMs,
+              selectorsFor: (rc) => evidenceSelectors(this.graph, rc, defaultEvidenceSelectors(rc)),
+              errorEvents,
+            }).provide
+          : (request) =>
+              Promise.resolve({
+                series: [],
+                events: errorEvents(request.rootCause, request.startUnixMs, request.endUnixMs),
+              });
+      this.#upstream = createUpstreamForwarder(c.upstream, { log, evidenceProvider });
+      this.#upstream.start();
+    }
+
     // HTTP :8080
     const handler = createApiHandler({
       graph: this.graph,
@@ -415,6 +456,18 @@ export class Mediator {
       warningEvents: (id) => this.model.warningEvents(id),
       notReady: () => this.#notReady(),
       remediation: { lifecycle: this.#lifecycle, audit: this.#audit, publicKeyPem },
+      ui: createUiHandler(),
+      egressLedger: () => this.#upstream?.ledger,
+      extraMetrics: () => this.#upstream?.metrics.toPrometheusText() ?? "",
+      ...(c.victoriaMetrics.url !== ""
+        ? {
+            series: new EntitySeriesReader({
+              url: c.victoriaMetrics.url,
+              log: log.child({ module: "series" }),
+              clock: this.#clock,
+            }),
+          }
+        : {}),
       log: log.child({ module: "http" }),
     });
     this.#http = createApiServer(handler, tls ? { cert: tls.cert, key: tls.key } : undefined) as HttpServer;
@@ -422,6 +475,19 @@ export class Mediator {
     this.#ports = { grpc: grpcPort, http: httpPort, otlpGrpc: otlpGrpcPort, otlpHttp: otlpHttpPort };
 
     this.engine.start({ graph: this.graph, symptoms: this.symptoms });
+    if (this.#upstream) {
+      this.#feed = new UpstreamFeed({
+        sink: this.#upstream,
+        graph: this.graph,
+        symptoms: this.symptoms,
+        engine: this.engine,
+        warningEvents: (id) => this.model.warningEvents(id),
+        ready: () => this.ready,
+        log: log.child({ module: "upstream-feed" }),
+        clock: this.#clock,
+      });
+      this.#feed.start();
+    }
     this.#every(c.symptoms.tickIntervalMs, () => {
       this.model.tick();
       this.symptoms.prune();
@@ -606,6 +672,8 @@ export class Mediator {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const t of this.#timers) clearInterval(t);
+    // What is pending goes into the upstream queue (on disk) before anything else stops.
+    this.#feed?.stop();
     this.engine.stop();
     await this.#informers?.stop();
     this.#otlp?.stop();
@@ -624,6 +692,9 @@ export class Mediator {
       http.closeAllConnections();
       await new Promise((r) => http.close(r));
     }
+    await this.#upstream
+      ?.close()
+      .catch((error: Error) => this.log.error({ err: error.message }, "cannot close the upstream forwarder"));
     if (this.#journal && this.#stateLoaded) {
       if (options.snapshot !== false) await this.snapshot().catch(() => undefined);
       else await this.#snapshotting?.catch(() => undefined);

@@ -15,6 +15,12 @@ export class MediatorMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly executorRefused = new Counter({
+    name: "causeway_mediator_executor_streams_refused_total",
+    help: "Executor Session streams refused, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly agentThrottled = new Counter({
     name: "causeway_mediator_agent_throttles_total",
     help: "Throttle hints sent to agents.",
@@ -29,6 +35,12 @@ export class MediatorMetrics {
     name: "causeway_mediator_kube_events_total",
     help: "Kubernetes object changes applied, by resource and type.",
     labelNames: ["resource", "type"] as const,
+    registers: [this.registry],
+  });
+  readonly kubeFailures = new Counter({
+    name: "causeway_mediator_kube_watch_failures_total",
+    help: "Kubernetes list and watch failures, by resource and reason (each is retried after a backoff).",
+    labelNames: ["resource", "reason"] as const,
     registers: [this.registry],
   });
   readonly graphEntities = new Gauge({

@@ -392,7 +392,8 @@ export class TopologyGraph {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(attrs)) {
       const key = this.#strings.intern(k);
-      out[key] = SHARED_VALUE_KEYS.has(key) ? this.#strings.intern(v) : v;
+      // Label values (`label.app=checkout`) repeat across a workload's pods, like the shared keys.
+      out[key] = SHARED_VALUE_KEYS.has(key) || key.startsWith("label.") ? this.#strings.intern(v) : v;
     }
     return out;
   }

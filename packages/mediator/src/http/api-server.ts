@@ -8,11 +8,14 @@ import { createServer as createHttpsServer } from "node:https";
 import { handleRemediationApi, type RemediationLifecycle } from "@causeway/remediation";
 import { type AuditLog } from "@causeway/audit";
 import { CausewayError, type Logger } from "@causeway/runtime";
+import { type UiHandler } from "@causeway/ui";
+import { handleEgressApi, type EgressLedger } from "@causeway/upstream";
 import { type AgentRegistry } from "../agents/agent-registry.js";
 import { type RootCauseEngine } from "../engine/root-cause-engine.js";
 import { type TopologyGraph } from "../graph/topology-graph.js";
 import { type WarningEvent } from "../kube/cluster-model.js";
 import { type MediatorMetrics } from "../metrics.js";
+import { type EntitySeriesReader, parseSeriesMinutes } from "../series/entity-series.js";
 import { type SymptomStore } from "../symptoms/symptom-store.js";
 import { sendError, sendJson } from "./json-response.js";
 import { entityView, parseTopologyQuery, queryTopology, relationView } from "./topology-query.js";
@@ -34,8 +37,19 @@ export interface ApiContext {
     readonly audit: AuditLog;
     readonly publicKeyPem: string;
   };
+  /** Serves `/ui` and `/ui/...` before any API route (@causeway/ui). */
+  readonly ui?: UiHandler;
+  /** Entity series from VictoriaMetrics; absent: the route answers 503. */
+  readonly series?: EntitySeriesReader;
+  /** The upstream forwarder's egress ledger; undefined while upstream is off. */
+  readonly egressLedger?: () => EgressLedger | undefined;
+  /** More Prometheus text appended to /metrics (the upstream forwarder's). */
+  readonly extraMetrics?: () => string;
   readonly log: Logger;
 }
+
+/** The id is percent-encoded (one path segment), so an entity named "series" cannot be mistaken for the route. */
+const SERIES_PATH = /^\/api\/v1\/entities\/([^/]+)\/series$/;
 
 class BodyError extends Error {
   readonly code: "CW_PAYLOAD_TOO_LARGE" | "CW_BAD_REQUEST" | "CW_UNSUPPORTED_MEDIA_TYPE";
@@ -77,6 +91,8 @@ function boolParam(value: string | null, name: string): boolean | undefined {
 
 /** The route label for metrics: the path with ids removed. */
 function routeOf(path: string): string {
+  if (path === "/ui" || path.startsWith("/ui/")) return "/ui";
+  if (SERIES_PATH.test(path)) return "/api/v1/entities/{id}/series";
   if (path.startsWith("/api/v1/entities/")) return "/api/v1/entities/{id}";
   if (path.startsWith("/api/v1/remediations/")) return "/api/v1/remediations/{id}";
   if (path.startsWith("/api/v1/")) return path;
@@ -86,8 +102,8 @@ function routeOf(path: string): string {
 /**
  * The mediator's HTTP API on :8080: health, readiness, Prometheus metrics, the topology, entities,
  * symptoms, agents and root causes as JSON, and the remediation and audit routes of
- * @causeway/remediation. Errors are `{"error": {code, message}}` with a stable code. `/ui` is left
- * for the web UI.
+ * @causeway/remediation, the egress ledger and entity series. Errors are `{"error": {code, message}}`
+ * with a stable code. `/ui` goes to the web UI before any API route.
  */
 export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -111,8 +127,9 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       ctx.metrics.symptomsActive.set(ctx.symptoms.activeCount);
       ctx.metrics.agentsConnected.set(ctx.agents.connectedCount);
       const text = await ctx.metrics.registry.metrics();
+      const extra = ctx.extraMetrics?.() ?? "";
       res.writeHead(200, { "content-type": ctx.metrics.registry.contentType });
-      res.end(text);
+      res.end(extra === "" ? text : `${text.replace(/\n?$/, "\n")}${extra}`);
       return;
     }
     if (ctx.remediation && (path.startsWith("/api/v1/remediations") || path.startsWith("/api/v1/audit/"))) {
@@ -134,7 +151,27 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
         return;
       }
     }
+    const egress = handleEgressApi(ctx.egressLedger?.(), { method, path, searchParams: url.searchParams });
+    if (egress) {
+      res.writeHead(egress.status, { "content-type": egress.contentType });
+      res.end(egress.body);
+      return;
+    }
     if (method !== "GET") throw new CausewayError("CW_NOT_FOUND", `no ${method} route at ${path}`);
+    const series = SERIES_PATH.exec(path);
+    if (series) {
+      const id = decodeURIComponent(series[1] as string);
+      const minutes = parseSeriesMinutes(url.searchParams.get("minutes"));
+      const e = ctx.graph.getEntity(id);
+      if (!e) throw new CausewayError("CW_NOT_FOUND", `entity ${id} not found`);
+      if (!ctx.series)
+        throw new CausewayError(
+          "CW_UNAVAILABLE",
+          "series are unavailable: VictoriaMetrics is not configured",
+        );
+      sendJson(res, 200, await ctx.series.read(e, minutes));
+      return;
+    }
     if (path === "/api/v1/topology") {
       sendJson(res, 200, queryTopology(ctx.graph, parseTopologyQuery(url.searchParams)));
       return;
@@ -191,6 +228,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     res.on("finish", () =>
       ctx.metrics.httpRequests.inc({ route: routeOf(path), status: String(res.statusCode) }),
     );
+    if (ctx.ui?.(req, res)) return;
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();

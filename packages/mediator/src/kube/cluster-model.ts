@@ -94,9 +94,19 @@ function ns(o: SlimObject): string {
   return o.metadata.namespace ?? "";
 }
 
+/** Labels the mediator reads itself rather than carrying them on entities. */
+const INTERNAL_LABELS: ReadonlySet<string> = new Set(["kubernetes.io/service-name"]);
+
 function baseAttributes(o: SlimObject): Record<string, string> {
   const created = unixMs(o.metadata.creationTimestamp);
-  return { uid: o.metadata.uid, ...(created !== undefined ? { created_unix_ms: String(created) } : {}) };
+  const attrs: Record<string, string> = {
+    uid: o.metadata.uid,
+    ...(created !== undefined ? { created_unix_ms: String(created) } : {}),
+  };
+  // Labels kept by the informers (the upstream label allowlist) travel as `label.<key>`.
+  for (const [k, v] of Object.entries(o.metadata.labels ?? {}))
+    if (!INTERNAL_LABELS.has(k)) attrs[`label.${k}`] = v;
+  return attrs;
 }
 
 function setIf(target: Record<string, string>, key: string, value: number | string | undefined): void {

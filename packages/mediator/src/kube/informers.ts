@@ -10,6 +10,8 @@ import {
   slimPod,
   slimService,
   slimWorkload,
+  labelKeyFilter,
+  withLabels,
   type SlimObject,
 } from "./slim.js";
 
@@ -36,6 +38,9 @@ export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   { kind: "event", path: "/api/v1/events", slim: slimEvent, fieldSelector: "type=Warning" },
 ];
 
+/** Kinds that do not become entities: their labels are never kept. */
+const UNLABELLED_KINDS: ReadonlySet<ResourceKind> = new Set(["event", "endpointslice"]);
+
 /** Kinds whose objects carry a kind field the model needs (workload lists omit it per item). */
 const WORKLOAD_KIND: Partial<Record<ResourceKind, string>> = {
   deployment: "Deployment",
@@ -46,45 +51,130 @@ const WORKLOAD_KIND: Partial<Record<ResourceKind, string>> = {
   cronjob: "CronJob",
 };
 
+/** Watch event types the informer cache understands. */
+const WATCH_PHASES: ReadonlySet<string> = new Set(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]);
+
+/** A watch that closes this soon having delivered nothing is treated as a failure (backoff), not a resume. */
+const MIN_HEALTHY_WATCH_MS = 1000;
+
+/** Why a watch was abandoned; the label of `causeway_mediator_kube_watch_failures_total`. */
+export type WatchFailureReason = "malformed_event" | "handler_error" | "closed_immediately" | "request_error";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 /**
  * A Watch that asks for bookmarks (so a reconnect resumes from a recent resourceVersion instead
  * of relisting), bounds each watch with a server-side timeout, and reduces every object before the
- * informer caches it.
+ * informer caches it. It is also the boundary against a misbehaving API server: the informer
+ * cache's handler is async and dereferences what it is given, so anything that is not a
+ * well-formed watch event (a list answered instead of a stream, an object without metadata, an
+ * unknown type) would become an unhandled rejection and crash the process. Such an event ends the
+ * watch with an error instead, which the informer set counts and retries after a backoff.
  */
 class SlimmingWatch extends Watch {
   readonly #slim: (raw: unknown) => SlimObject;
   readonly #timeoutSeconds: () => number;
-  readonly #onEvent: () => void;
+  readonly #onFailure: (reason: WatchFailureReason, detail: string) => void;
+  readonly #clock: () => number;
 
   constructor(
     kc: KubeConfig,
     slim: (raw: unknown) => SlimObject,
     timeoutSeconds: () => number,
-    onEvent: () => void,
+    onFailure: (reason: WatchFailureReason, detail: string) => void,
+    clock: () => number,
   ) {
     super(kc);
     this.#slim = slim;
     this.#timeoutSeconds = timeoutSeconds;
-    this.#onEvent = onEvent;
+    this.#onFailure = onFailure;
+    this.#clock = clock;
   }
 
-  override watch(
+  /** The event as the cache may see it, or a reason it may not. */
+  #check(phase: unknown, object: unknown): { ok: true; object: unknown } | { ok: false; detail: string } {
+    if (typeof phase !== "string" || !WATCH_PHASES.has(phase))
+      return { ok: false, detail: `unknown watch event type ${JSON.stringify(phase)?.slice(0, 64)}` };
+    if (!isObject(object)) return { ok: false, detail: `${phase} event without an object` };
+    if (phase === "ERROR") return { ok: true, object };
+    if (!isObject(object.metadata)) return { ok: false, detail: `${phase} event without metadata` };
+    if (phase === "BOOKMARK") return { ok: true, object };
+    const slim = this.#slim(object);
+    if (slim.metadata.name === "")
+      return { ok: false, detail: `${phase} event for an object without a name` };
+    return { ok: true, object: slim };
+  }
+
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: any, watchObj?: any) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
     done: (err: any) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
   ): Promise<AbortController> {
-    return super.watch(
-      path,
-      { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.#timeoutSeconds() },
-      (phase: string, object: unknown, raw: unknown) => {
-        this.#onEvent();
-        const slim =
-          phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? this.#slim(object) : object;
-        callback(phase, slim, raw);
-      },
-      done,
-    );
+    const startedMs = this.#clock();
+    let events = 0;
+    let finished = false;
+    let controller: AbortController | undefined;
+    const finish = (err: unknown, counted = false): void => {
+      if (finished) return;
+      finished = true;
+      if (err === null || err === undefined) {
+        if (events === 0 && this.#clock() - startedMs < MIN_HEALTHY_WATCH_MS) {
+          this.#onFailure("closed_immediately", "the watch closed at once without an event");
+          done(new Error("the watch closed at once without an event"));
+          return;
+        }
+        done(null);
+        return;
+      }
+      // Aborts are the informer stopping or relisting, and 410 Gone asks for a relist: not failures.
+      const e = err as Error & { statusCode?: number };
+      if (!counted && e.name !== "AbortError" && e.statusCode !== 410)
+        this.#onFailure("request_error", (err as Error).message ?? String(err));
+      done(err);
+    };
+    const fail = (reason: WatchFailureReason, detail: string): void => {
+      if (finished) return;
+      this.#onFailure(reason, detail);
+      controller?.abort();
+      finish(new Error(`watch abandoned: ${detail}`), true);
+    };
+    try {
+      controller = await super.watch(
+        path,
+        { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.#timeoutSeconds() },
+        (phase: unknown, object: unknown, raw: unknown) => {
+          if (finished) return;
+          let checked;
+          try {
+            checked = this.#check(phase, object);
+          } catch (error) {
+            checked = { ok: false as const, detail: `cannot reduce the object: ${(error as Error).message}` };
+          }
+          if (!checked.ok) {
+            fail("malformed_event", checked.detail);
+            return;
+          }
+          events++;
+          try {
+            // The informer's handler is async: a rejection must not escape as unhandled.
+            const pending = callback(phase as string, checked.object, raw) as unknown;
+            if (pending instanceof Promise)
+              pending.catch((error: Error) => fail("handler_error", error.message));
+          } catch (error) {
+            fail("handler_error", (error as Error).message);
+          }
+        },
+        finish,
+      );
+    } catch (error) {
+      finish(error);
+      controller = new AbortController();
+    }
+    if (finished) controller.abort();
+    return controller;
   }
 }
 
@@ -102,6 +192,14 @@ export interface InformerSetOptions {
   readonly delay?: (ms: number) => Promise<void>;
   /** Called for every event applied (for metrics). */
   readonly onApplied?: (kind: ResourceKind, type: "upsert" | "delete") => void;
+  /** Called for every list or watch failure, before the backoff (for metrics). */
+  readonly onFailure?: (kind: ResourceKind, reason: WatchFailureReason | "list_error") => void;
+  /**
+   * Label keys kept on the objects that become entities (exact, or prefixes ending in `*`), as
+   * `label.<key>` attributes; default none (only what the mediator reads itself).
+   */
+  readonly labelKeys?: readonly string[];
+  readonly clock?: () => number;
 }
 
 interface Running {
@@ -152,18 +250,27 @@ export class InformerSet {
 
   async start(): Promise<void> {
     const o = this.#o;
+    const keepLabel = o.labelKeys && o.labelKeys.length > 0 ? labelKeyFilter(o.labelKeys) : undefined;
     for (const resource of o.resources ?? WATCHED_RESOURCES) {
       const kindName = WORKLOAD_KIND[resource.kind];
-      const slim = kindName
+      const reduce = kindName
         ? (raw: unknown) => resource.slim({ kind: kindName, ...(raw as Record<string, unknown>) })
         : resource.slim;
+      const slim =
+        keepLabel && !UNLABELLED_KINDS.has(resource.kind)
+          ? (raw: unknown) => withLabels(reduce(raw), raw, keepLabel)
+          : reduce;
       const watch = new SlimmingWatch(
         o.kubeConfig,
         slim,
         () =>
           o.watchTimeoutSeconds.min +
           Math.floor(Math.random() * (o.watchTimeoutSeconds.max - o.watchTimeoutSeconds.min + 1)),
-        () => undefined,
+        (reason, detail) => {
+          o.onFailure?.(resource.kind, reason);
+          o.log.warn({ kind: resource.kind, reason, detail }, "Kubernetes watch failed");
+        },
+        o.clock ?? Date.now,
       );
       // eslint-disable-next-line prefer-const -- assigned after the closure that reads it
       let running: Running;
@@ -171,7 +278,16 @@ export class InformerSet {
         const query: Record<string, string> = resource.fieldSelector
           ? { fieldSelector: resource.fieldSelector }
           : {};
-        const { items, resourceVersion } = await o.api.listAll(resource.path, o.listPageSize, slim, query);
+        let listed;
+        try {
+          listed = await o.api.listAll(resource.path, o.listPageSize, slim, query);
+        } catch (error) {
+          o.onFailure?.(resource.kind, "list_error");
+          throw error;
+        }
+        // Objects without a name cannot be cached or become entities: a malformed answer, dropped.
+        const items = listed.items.filter((item) => item.metadata.name !== "");
+        const resourceVersion = listed.resourceVersion;
         running.lists++;
         // Only the first list can find objects the informer never saw (those restored from a
         // snapshot); later relists report deletions themselves (the informer diffs its cache).
@@ -179,7 +295,12 @@ export class InformerSet {
         if (first) o.model.beginResync(resource.kind);
         // The informer applies the list synchronously once this promise settles; the sweep runs after.
         setImmediate(() => {
-          const removed = first ? o.model.endResync(resource.kind) : 0;
+          let removed = 0;
+          try {
+            removed = first ? o.model.endResync(resource.kind) : 0;
+          } catch (error) {
+            o.log.error({ kind: resource.kind, err: (error as Error).message }, "cannot finish a resync");
+          }
           if (!running.synced) o.log.info({ kind: resource.kind, objects: items.length }, "informer synced");
           else o.log.info({ kind: resource.kind, objects: items.length }, "informer relisted");
           if (removed > 0)
@@ -225,13 +346,33 @@ export class InformerSet {
           { kind: resource.kind, err: (err as Error | undefined)?.message, retryInMs: running.backoffMs },
           "informer failed; restarting",
         );
-        void this.#delay(running.backoffMs).then(() => {
-          if (!this.#stopped) void informer.start();
-        });
+        void this.#delay(running.backoffMs).then(() => this.#start(running));
       });
       this.#running.push(running);
     }
-    await Promise.all(this.#running.map((r) => r.informer.start()));
+    await Promise.all(this.#running.map((r) => this.#start(r)));
+  }
+
+  /**
+   * Starts (or restarts) one informer. The informer's start can reject (a watch that cannot even
+   * be requested, a list it cannot take in); that becomes an informer error and a retry with
+   * backoff, never an unhandled rejection.
+   */
+  async #start(running: Running): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await running.informer.start();
+    } catch (error) {
+      if (this.#stopped) return;
+      running.errors++;
+      running.backoffMs = Math.min(Math.max(running.backoffMs * 2, 500), this.#o.maxBackoffMs);
+      this.#o.onFailure?.(running.resource.kind, "request_error");
+      this.#o.log.warn(
+        { kind: running.resource.kind, err: (error as Error).message, retryInMs: running.backoffMs },
+        "informer failed to start; retrying",
+      );
+      void this.#delay(running.backoffMs).then(() => this.#start(running));
+    }
   }
 
   async stop(): Promise<void> {

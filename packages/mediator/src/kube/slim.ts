@@ -333,6 +333,37 @@ export function slimEvent(raw: unknown): SlimEvent {
   };
 }
 
+/** At most this many labels are kept per object (Kubernetes allows any number). */
+export const MAX_KEPT_LABELS = 16;
+/** Label values are at most 63 characters in Kubernetes; anything longer is not kept. */
+const MAX_LABEL_VALUE = 63;
+const MAX_LABEL_KEY = 253;
+
+/** A predicate over label keys from patterns: exact keys, or prefixes ending in `*`. */
+export function labelKeyFilter(patterns: readonly string[]): (key: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith("*")));
+  const prefixes = patterns.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
+  return (key) => exact.has(key) || prefixes.some((p) => key.startsWith(p));
+}
+
+/**
+ * `slim` with the labels of `raw` that `keep` accepts added to its metadata (bounded: at most
+ * {@link MAX_KEPT_LABELS}, keys and values within Kubernetes' limits). They become `label.<key>`
+ * entity attributes, which is how the upstream label allowlist sees them.
+ */
+export function withLabels<T extends SlimObject>(slim: T, raw: unknown, keep: (key: string) => boolean): T {
+  const labels = obj(obj(obj(raw).metadata).labels);
+  let kept: Record<string, string> | undefined;
+  let n = 0;
+  for (const [k, v] of Object.entries(labels)) {
+    if (n >= MAX_KEPT_LABELS) break;
+    if (typeof v !== "string" || k.length > MAX_LABEL_KEY || v.length > MAX_LABEL_VALUE || !keep(k)) continue;
+    (kept ??= { ...(slim.metadata.labels ?? {}) })[k] = v;
+    n++;
+  }
+  return kept ? { ...slim, metadata: { ...slim.metadata, labels: kept } } : slim;
+}
+
 /** Kubernetes quantity ("512Mi", "1.5G", "250m", "2") as a number of base units. */
 export function parseQuantity(q: string): number | undefined {
   const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());

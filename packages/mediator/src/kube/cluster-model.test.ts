@@ -49,6 +49,7 @@ function pod(
     node?: string;
     ip?: string;
     phase?: string;
+    reason?: string;
     uid?: string;
     statuses?: unknown[];
     conditions?: unknown[];
@@ -83,6 +84,7 @@ function pod(
     },
     status: {
       phase: extra.phase ?? "Running",
+      ...(extra.reason ? { reason: extra.reason } : {}),
       podIP: extra.ip,
       conditions: extra.conditions ?? [{ type: "Ready", status: "True" }],
       containerStatuses: extra.statuses ?? [],
@@ -190,6 +192,16 @@ describe("ClusterModel", () => {
     model.apply("pod", "upsert", pod("cart-9", { node: "n1", ip: "10.1.0.4" }));
     expect(ips.resolve("10.1.0.4", seen)).toBe("pod/shop/cart-1");
     expect(ips.resolve("10.1.0.4", now())).toBe("pod/shop/cart-9");
+  });
+
+  it("reports a pod the kubelet evicted, and nothing for one that merely failed", () => {
+    const { model, active } = setup();
+    model.apply("pod", "upsert", pod("e", { phase: "Failed", reason: "Evicted" }));
+    expect(active("pod/shop/e")).toEqual(["pod_evicted"]);
+    model.apply("pod", "upsert", pod("f", { phase: "Failed" }));
+    expect(active("pod/shop/f")).toEqual([]);
+    model.apply("pod", "upsert", pod("e", { phase: "Running" }));
+    expect(active("pod/shop/e")).toEqual([]);
   });
 
   it("derives pod symptoms and clears them", () => {

@@ -407,6 +407,13 @@ export class ClusterModel {
       }
     }
     this.#want(id, "pod_pending", pending);
+    this.#want(
+      id,
+      "pod_evicted",
+      pod.phase === "Failed" && pod.statusReason === "Evicted"
+        ? { summary: "the kubelet evicted the pod", evidence: {} }
+        : undefined,
+    );
     const waiting = (reasons: readonly string[]) =>
       pod.containerStatuses.filter((c) => c.waitingReason && reasons.includes(c.waitingReason));
     const crash = waiting(["CrashLoopBackOff"]);

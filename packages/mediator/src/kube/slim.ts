@@ -52,6 +52,8 @@ export interface SlimPod extends SlimObject {
   readonly nodeName?: string;
   readonly containers: readonly SlimContainerSpec[];
   readonly phase?: string;
+  /** status.reason, e.g. "Evicted" for a pod the kubelet evicted under node pressure. */
+  readonly statusReason?: string;
   readonly podIP?: string;
   readonly qosClass?: string;
   readonly conditions: readonly SlimCondition[];
@@ -203,6 +205,7 @@ export function slimPod(raw: unknown): SlimPod {
       };
     }),
     ...opt("phase", str(status.phase)),
+    ...opt("statusReason", str(status.reason)),
     ...opt("podIP", str(status.podIP)),
     ...opt("qosClass", str(status.qosClass)),
     // Only scheduling is read from a pod's conditions.

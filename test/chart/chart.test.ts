@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chartDir, ciDir, ciValuesFiles, find, helm, type K8sObject, NAMESPACE, template } from "./helm.js";
 import { restrictedViolations } from "./restricted.js";
 import { join } from "node:path";
-import { ACTION_RBAC, actionServiceAccountName } from "@causeway/remediation";
+import { ACTION_RBAC, REMEDIATION_ACTIONS, actionServiceAccountName } from "@causeway/remediation";
 
 type Json = Record<string, unknown>;
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
@@ -328,11 +328,17 @@ describe("RBAC", () => {
     expect(objs.some((o) => JSON.stringify(o).includes('"cluster-admin"'))).toBe(false);
   });
 
-  it("executor.clusterAdmin binds cluster-admin and creates no per-action accounts", async () => {
+  it("executor.clusterAdmin binds cluster-admin in place of the narrow Role; actions keep their per-action accounts", async () => {
     const objs = await render("executor-clusteradmin-values.yaml");
     const b = find(objs, "ClusterRoleBinding", "-executor-cluster-admin") as unknown as { roleRef: Json };
     expect(b.roleRef.name).toBe("cluster-admin");
-    expect(objs.filter((o) => o.metadata.name.includes("-action-"))).toEqual([]);
+    expect(objs.filter((o) => o.kind === "Role" && o.metadata.name.endsWith("-executor"))).toEqual([]);
+    // the executor still requests per-task tokens of these, so every action kind must have one
+    const accounts = objs
+      .filter((o) => o.kind === "ServiceAccount" && o.metadata.name.startsWith("causeway-action-"))
+      .map((o) => o.metadata.name)
+      .sort();
+    expect(accounts).toEqual(REMEDIATION_ACTIONS.map((a) => `causeway-action-${a}`).sort());
   });
 });
 

@@ -52,7 +52,7 @@ const deployment = {
 describe("kube-sim REST semantics", () => {
   it("creates, gets, lists with selectors, patches and deletes with real Status errors", async () => {
     expect((await admin("POST", "/apis/apps/v1/namespaces/default/deployments", deployment)).status).toBe(
-      200,
+      201,
     );
     const dup = await admin("POST", "/apis/apps/v1/namespaces/default/deployments", deployment);
     expect(dup).toMatchObject({ status: 409, body: { kind: "Status", reason: "AlreadyExists", code: 409 } });
@@ -75,7 +75,7 @@ describe("kube-sim REST semantics", () => {
       },
       "application/strategic-merge-patch+json",
     );
-    expect(patched.body.spec.template.spec.containers).toEqual([
+    expect(patched.body.spec.template.spec.containers).toMatchObject([
       { name: "app", image: "web:1", resources: { limits: { memory: "512Mi" } } },
       { name: "sidecar", image: "s:1" },
     ]);

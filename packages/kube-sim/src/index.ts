@@ -1,46 +1,26 @@
-import { randomBytes } from "node:crypto";
-import { KubeApiServer } from "./api-server.js";
-
-export { KubeApiServer } from "./api-server.js";
-export { ApiStatusError } from "./status.js";
+export { KubeApiServer, randomSuffix, type KubeApiServerOptions } from "./api-server.js";
+export { startKubeSim, type RunningKubeSim, type StartKubeSimOptions } from "./start.js";
+export { ApiStatusError, type FieldCause } from "./status.js";
 export { DEFAULT_AUDIENCE } from "./tokens.js";
-export { RESOURCE_TYPES, type ResourceType } from "./resources.js";
+export { RESOURCE_TYPES, TYPES, apiVersionOf, findResourceType, type ResourceType } from "./resources.js";
 export { type UserInfo, type ResourceAttributes } from "./rbac.js";
-export { type KubeObject } from "./store.js";
-
-export interface RunningKubeSim {
-  /** e.g. http://127.0.0.1:41234 */
-  readonly url: string;
-  /** A token of the `kube-sim-admin` user in `system:masters`. */
-  readonly adminToken: string;
-  readonly server: KubeApiServer;
-  close(): Promise<void>;
-}
-
-/** Starts a simulated API server on 127.0.0.1 (port 0 by default) with an admin token. */
-export async function startKubeSim(
-  options: { port?: number; clock?: () => number } = {},
-): Promise<RunningKubeSim> {
-  const server = new KubeApiServer(options.clock ? { clock: options.clock } : {});
-  const adminToken = randomBytes(24).toString("hex");
-  server.addStaticToken(adminToken, {
-    username: "kube-sim-admin",
-    groups: ["system:masters", "system:authenticated"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.http.once("error", reject);
-    server.http.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const address = server.http.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    adminToken,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.http.closeAllConnections();
-        server.http.close(() => resolve());
-      }),
-  };
-}
+export {
+  DEFAULT_WATCH_HISTORY_SIZE,
+  ObjectStore,
+  type KubeObject,
+  type StoreEvent,
+  type StoredEntry,
+} from "./store.js";
+export { ControllerManager, type ControllerManagerOptions } from "./controllers/controller-manager.js";
+export { EXTERNAL_NODE_LABEL, SimulatedKubelet } from "./controllers/kubelet.js";
+export { EXTERNAL_ANNOTATION } from "./controllers/scheduler.js";
+export { podTemplateHash } from "./controllers/pod-template.js";
+export {
+  FaultHooks,
+  type FaultDescription,
+  type PodTarget,
+  type PressureCondition,
+} from "./faults/fault-hooks.js";
+export { FAULT_API_PATH, installFaultApi, type FaultRequest } from "./faults/fault-api.js";
+export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from "./kubeconfig.js";
+export { createServingCertificate, type ServingCertificate } from "./tls.js";

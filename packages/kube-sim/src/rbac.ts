@@ -2,6 +2,7 @@ export interface UserInfo {
   readonly username: string;
   readonly uid?: string;
   readonly groups: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ResourceAttributes {
@@ -11,6 +12,8 @@ export interface ResourceAttributes {
   readonly subresource?: string;
   readonly namespace?: string;
   readonly name?: string;
+  /** Set for non-resource requests (`/version`, `/apis`): matched against nonResourceURLs. */
+  readonly path?: string;
 }
 
 interface PolicyRule {
@@ -18,6 +21,7 @@ interface PolicyRule {
   resources?: string[];
   verbs?: string[];
   resourceNames?: string[];
+  nonResourceURLs?: string[];
 }
 interface RoleObject {
   metadata: { name: string; namespace?: string };
@@ -56,6 +60,13 @@ function subjectMatches(s: Subject, user: UserInfo): boolean {
 }
 
 function ruleAllows(rule: PolicyRule, a: ResourceAttributes): boolean {
+  if (a.path !== undefined) {
+    if (!(rule.verbs ?? []).some((v) => v === "*" || v === a.verb)) return false;
+    return (rule.nonResourceURLs ?? []).some(
+      (u) => u === "*" || u === a.path || (u.endsWith("*") && (a.path as string).startsWith(u.slice(0, -1))),
+    );
+  }
+  if (rule.nonResourceURLs && !rule.resources) return false;
   const has = (list: string[] | undefined, v: string): boolean =>
     (list ?? []).includes("*") || (list ?? []).includes(v);
   if (!has(rule.verbs, a.verb)) return false;
@@ -92,7 +103,7 @@ export function authorize(
       return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.metadata.name}"` };
     }
   }
-  if (a.namespace) {
+  if (a.namespace && a.path === undefined) {
     const roles = new Map([...source.roles(a.namespace)].map((r) => [r.metadata.name, r]));
     for (const b of source.roleBindings(a.namespace)) {
       if (!(b.subjects ?? []).some((s) => subjectMatches(s, user))) continue;

@@ -1,3 +1,11 @@
+/** One field problem of a 422 Invalid. */
+export interface FieldCause {
+  readonly field: string;
+  readonly message: string;
+  /** FieldValueInvalid (default), FieldValueRequired, FieldValueNotSupported, FieldValueForbidden… */
+  readonly reason?: string;
+}
+
 /** A Kubernetes `Status` failure, as the real API server returns it. */
 export class ApiStatusError extends Error {
   readonly code: number;
@@ -46,20 +54,42 @@ export const statusErrors = {
       `Operation cannot be fulfilled on ${what(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
       { name, group, kind: resource },
     ),
-  invalid: (kind: string, group: string, name: string, causes: { field: string; message: string }[]) =>
+  invalid: (kind: string, group: string, name: string, causes: readonly FieldCause[]) =>
     new ApiStatusError(
       422,
       "Invalid",
-      `${what(kind, group)} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+      `${what(kind, group)} "${name}" is invalid: ${causes.length > 1 ? "[" : ""}${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}${causes.length > 1 ? "]" : ""}`,
       { name, group, kind, causes: causes.map((c) => ({ reason: "FieldValueInvalid", ...c })) },
     ),
-  forbidden: (user: string, verb: string, resource: string, group: string, namespace: string | undefined) =>
+  /** 410 Gone: the requested resourceVersion is older than the retained history. */
+  expired: (message: string) => new ApiStatusError(410, "Expired", message),
+  gone: (message: string) => new ApiStatusError(410, "Gone", message),
+  tooLargeResourceVersion: (requested: number, current: number) =>
+    new ApiStatusError(
+      504,
+      "Timeout",
+      `Timeout: Too large resource version: ${requested}, current: ${current}`,
+      {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      },
+    ),
+  forbidden: (
+    user: string,
+    verb: string,
+    resource: string,
+    group: string,
+    namespace: string | undefined,
+    name?: string,
+  ) =>
     new ApiStatusError(
       403,
       "Forbidden",
-      `${resource}${group ? `.${group}` : ""} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : " at the cluster scope"}`,
-      { group, kind: resource },
+      `${resource.split("/")[0] ?? resource}${group ? `.${group}` : ""}${name ? ` "${name}"` : ""} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : " at the cluster scope"}`,
+      { ...(name ? { name } : {}), group, kind: resource.split("/")[0] ?? resource },
     ),
+  forbiddenPath: (user: string, verb: string, path: string) =>
+    new ApiStatusError(403, "Forbidden", `forbidden: User "${user}" cannot ${verb} path "${path}"`),
   unauthorized: () => new ApiStatusError(401, "Unauthorized", "Unauthorized"),
   badRequest: (message: string) => new ApiStatusError(400, "BadRequest", message),
   methodNotAllowed: (message: string) => new ApiStatusError(405, "MethodNotAllowed", message),

@@ -77,6 +77,8 @@ export const SYMPTOM_TYPES = {
   crash_loop_backoff: { on: "pod", source: "kubernetes" },
   image_pull_backoff: { on: "pod", source: "kubernetes" },
   oom_killed_last_state: { on: "pod", source: "kubernetes" },
+  /** The kubelet evicted the pod (status reason "Evicted"), e.g. under node memory or disk pressure. */
+  pod_evicted: { on: "pod", source: "kubernetes" },
   node_not_ready: { on: "node", source: "kubernetes" },
   deployment_unavailable_replicas: { on: "deployment", source: "kubernetes" },
   hpa_at_max: { on: "hpa", source: "kubernetes" },

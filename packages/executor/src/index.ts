@@ -21,3 +21,4 @@ export {
 export { checkApprovalInTrail } from "./approval-check.js";
 export { TaskRunner, type ProgressListener, type TaskRunnerOptions, type TaskStep } from "./task-runner.js";
 export { ExecutorSession, type ExecutorSessionOptions } from "./session.js";
+export { RootCauseClearedCheck } from "./symptom-cleared.js";

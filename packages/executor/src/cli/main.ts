@@ -8,6 +8,7 @@ import { loadExecutorConfig, type ExecutorConfig } from "../config.js";
 import { KubeClient } from "../kube/kube-client.js";
 import { SafetyPolicy } from "../safety/safety-policy.js";
 import { ExecutorSession } from "../session.js";
+import { RootCauseClearedCheck } from "../symptom-cleared.js";
 import { TaskRunner } from "../task-runner.js";
 
 let config: Readonly<ExecutorConfig>;
@@ -35,6 +36,14 @@ if (mediatorKeys.length === 0) {
   process.exit(2);
 }
 const nonces = await NonceStore.open(join(config.dataDir, "nonces"));
+const cleared = new RootCauseClearedCheck({
+  fetchJson: async (path) => {
+    const res = await fetch(`${config.mediatorHttpUrl}${path}`);
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return res.json();
+  },
+  stableMs: config.verifyStableMs,
+});
 const runner = new TaskRunner({
   kube,
   executorToken: async () => (await readFile(config.kube.tokenFile, "utf8")).trim(),
@@ -48,12 +57,11 @@ const runner = new TaskRunner({
     return res.text();
   },
   symptomCleared: async (task) => {
-    const res = await fetch(
-      `${config.mediatorHttpUrl}/api/v1/remediations/${encodeURIComponent(task.remediationId)}`,
-    );
-    if (!res.ok) return false;
-    const body = (await res.json()) as { symptomCleared?: boolean };
-    return body.symptomCleared === true;
+    try {
+      return await cleared.cleared(task.remediationId);
+    } catch {
+      return false;
+    }
   },
   verifyWindowMs: config.verifyWindowMs,
   verifyPollMs: config.verifyPollMs,

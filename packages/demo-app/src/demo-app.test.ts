@@ -29,7 +29,7 @@ describe("fault flags", () => {
     await writeFaultFlags(path, { memoryLeak: { service: "checkout" } });
     const { readFaultFlags } = await import("./fault-flags.js");
     expect(await readFaultFlags(path)).toEqual({
-      memoryLeak: { service: "checkout", bytesPerRequest: 2 * MIB, maxBytes: 96 * MIB },
+      memoryLeak: { service: "checkout", bytesPerRequest: 2 * MIB, maxBytes: 120 * MIB },
     });
     expect(parseFaultFlags("{not json")).toEqual({});
     expect(parseFaultFlags(JSON.stringify({ bogus: 1 }))).toEqual({});
@@ -91,7 +91,7 @@ describe("manifests", () => {
     const checkout = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "checkout");
     const c = (checkout?.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
       .spec.containers[0] as { resources: { limits: Record<string, string> }; env: { name: string }[] };
-    expect(c.resources.limits).toEqual({ cpu: "500m", memory: "160Mi" });
+    expect(c.resources.limits).toEqual({ cpu: "500m", memory: "128Mi" });
     expect(c.env.map((e) => e.name)).toContain("K8S_POD_UID");
     expect(objects.filter((o) => o.kind === "Deployment")).toHaveLength(5);
   });

@@ -23,7 +23,7 @@ export const faultFlagsSchema = z
           .number()
           .int()
           .min(1)
-          .default(96 * MIB),
+          .default(120 * MIB),
       })
       .strict()
       .optional(),

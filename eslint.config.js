@@ -40,6 +40,16 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // The web UI runs in the browser: browser globals, no Node built-ins.
+    files: ["packages/ui/src/app/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*"] }],
+      "no-restricted-globals": ["error", "process", "Buffer", "require", "__dirname", "__filename", "global"],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
     rules: { "no-console": "off" },

@@ -12,7 +12,8 @@ PNPM_VERSION="9.15.9"
 APT_PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config
   victoria-metrics prometheus-node-exporter
-  iproute2 nftables linux-perf procps util-linux ca-certificates
+  iproute2 nftables linux-perf procps util-linux ca-certificates openssl
+  chromium
 )
 
 log() { printf '[setup] %s\n' "$*"; }

@@ -20,6 +20,14 @@ const WARMUP_INTERVALS = 2;
 const MEASURED_INTERVALS = Number(process.env.AGENT_BENCH_INTERVALS ?? 6);
 const SIZES = (process.env.AGENT_BENCH_SIZES ?? "100,500").split(",").map(Number);
 const CLK_TCK = 100;
+/**
+ * Node flags of the agent's image (deploy/docker/agent/Dockerfile and the CLI's shebang): a 1 MiB
+ * young-generation semi-space keeps the heap small; AGENT_BENCH_NODE_FLAGS adds more (profiling).
+ */
+const AGENT_NODE_FLAGS = [
+  "--max-semi-space-size=1",
+  ...(process.env.AGENT_BENCH_NODE_FLAGS ?? "").split(" "),
+].filter((f) => f !== "");
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 
 function cpuTicks(pid: number): number {
@@ -163,6 +171,7 @@ async function run(size: number): Promise<Record<string, number>> {
     agent = spawn(
       process.execPath,
       [
+        ...AGENT_NODE_FLAGS,
         join(repo, "packages/agent/dist/cli/main.js"),
         `--nodeName=bench-${size}`,
         `--intervalMs=${INTERVAL_MS}`,

@@ -84,5 +84,19 @@ describe.skipIf(skip)("agent without eBPF and without a cluster", () => {
       expect.objectContaining({ fromId: entity, toId: `node/${nodeName}`, type: "runs-on" }),
     );
     expect(agent.capabilities().degradedReasons[0]).toMatch(/eBPF unavailable/);
+
+    // the mediator pushes a new collection interval: cycles follow it
+    expect(agent.intervalMs).toBe(500);
+    mediator.broadcast({
+      body: {
+        $case: "config",
+        value: { version: 2, collectionIntervalMs: 150, heartbeatIntervalMs: 0, settings: {} },
+      },
+    });
+    await waitFor(() => agent.intervalMs === 150, { what: "the new interval" });
+    const before = agent.cycles;
+    const since = Date.now();
+    await waitFor(() => agent.cycles >= before + 6, { what: "faster cycles" });
+    expect(Date.now() - since).toBeLessThan(6 * 500);
   });
 });

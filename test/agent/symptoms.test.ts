@@ -59,7 +59,11 @@ describe.skipIf(skip)("agent: symptoms from real cgroups, series in VictoriaMetr
         nodeName,
         mediator: { address: target },
         victoriaMetrics: { url: vm.url },
-        symptoms: { cpuThrottled: { forMs: 1000 }, memoryNearLimit: { forMs: 0 } },
+        symptoms: {
+          cpuThrottled: { forMs: 1000 },
+          cpuCongested: { forMs: 1000 },
+          memoryNearLimit: { forMs: 0 },
+        },
       },
       pods,
     );
@@ -148,6 +152,47 @@ describe.skipIf(skip)("agent: symptoms from real cgroups, series in VictoriaMetr
           0) >= 1,
       { what: "the OOM kill counted in VictoriaMetrics" },
     );
+  });
+
+  it("detects run-queue congestion and failing connections (eBPF)", async () => {
+    if (!under.agent.ebpfEnabled) return;
+    // three busy loops pinned to one CPU: each waits for the other two
+    const congested = node.add({
+      pod: "congested",
+      command: `taskset -c 0 sh -c 'for i in 1 2 3; do (while :; do :; done) & done; wait'`,
+    });
+    // connects to a closed port, 20 times a second
+    const dialer = node.add({
+      pod: "dialer",
+      command: `node -e 'const net=require("net");setInterval(()=>net.connect(1,"127.0.0.1").on("error",()=>{}),50)'`,
+    });
+    await Promise.all([node.joined(congested), node.joined(dialer)]);
+    pods.set(node.pods());
+    try {
+      await waitFor(() => activeOn("container/default/congested/app", "cpu_congested"), {
+        what: "cpu_congested",
+        timeoutMs: 20_000,
+      });
+      const change = await waitFor(
+        () =>
+          mediator
+            .symptoms()
+            .find((s) => s.entityId === "container/default/congested/app" && s.type === "cpu_congested"),
+        { what: "the change at the mediator" },
+      );
+      expect(change.evidence.runq_delay_ms_per_s).toBeGreaterThanOrEqual(100);
+      await waitFor(() => activeOn("pod/default/dialer", "connection_failures"), {
+        what: "connection_failures",
+        timeoutMs: 20_000,
+      });
+      const [failed] = await vm.query(
+        `causeway_container_tcp_connects_total{node="${nodeName}",pod="dialer",result="failed"}`,
+      );
+      expect(failed?.value).toBeGreaterThan(0);
+    } finally {
+      await node.remove(congested);
+      await node.remove(dialer);
+    }
   });
 
   it("streamed the topology with the attributes the mediator relies on", async () => {

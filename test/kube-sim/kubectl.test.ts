@@ -2,7 +2,8 @@
 // HTTPS with a kubeconfig written by kube-sim: get, describe, apply, scale, rollout
 // restart/status/undo, set resources, auth can-i, create token, delete.
 /* eslint-disable @typescript-eslint/no-explicit-any -- free-form API objects in assertions */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -223,5 +224,48 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(after.trim()).toBe("");
     const missing = await kubectl("get", "deployment", "-n", "shop", "web").catch((e: Error) => e.message);
     expect(missing).toContain('deployments.apps "web" not found');
+  });
+
+  it("works against the standalone CLI: it generates a cluster and writes the kubeconfig kubectl uses", async () => {
+    const kubeconfig = join(dir, "cli-kubeconfig");
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        join(repoRoot, "packages", "kube-sim", "src", "cli", "main.ts"),
+        "--port=0",
+        "--nodes=4",
+        "--pods=30",
+        `--kubeconfig=${kubeconfig}`,
+        "--logLevel=warn",
+      ],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.once("exit", (code) => reject(new Error(`kube-sim exited with ${String(code)}`)));
+        createInterface({ input: child.stdout }).once("line", resolve);
+      });
+      const ready = JSON.parse(line) as { url: string; generated: { pods: number } };
+      expect(ready.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(ready.generated.pods).toBe(30);
+      const { stdout } = await run(kubectlPath as string, [
+        "--kubeconfig",
+        kubeconfig,
+        "--cache-dir",
+        join(dir, "cache-cli"),
+        "get",
+        "pods",
+        "-A",
+        "--no-headers",
+      ]);
+      const rows = stdout.trim().split("\n");
+      expect(rows).toHaveLength(30);
+      for (const row of rows) expect(row).toMatch(/\s1\/1\s+Running\s+0\s/);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 });

@@ -1,7 +1,9 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
+import { credentials, status, type ClientDuplexStream } from "@grpc/grpc-js";
+import { createServingCertificate } from "@causeway/kube-sim";
 import { Mediator, parseMediatorConfig } from "@causeway/mediator";
 import { AgentServiceClient, type AgentMessage, type MediatorMessage } from "@causeway/protocol";
 import { silentLogger } from "@causeway/runtime";
@@ -206,5 +208,60 @@ describe("Mediator (without Kubernetes)", () => {
       type: "node_memory_pressure",
       evidence: { psi: 0.4 },
     });
+  });
+});
+
+describe("Mediator over TLS", () => {
+  it("serves agents and the HTTP API with the configured certificate", async () => {
+    const cert = await createServingCertificate(["127.0.0.1"]);
+    await writeFile(join(dir, "tls.crt"), cert.cert);
+    await writeFile(join(dir, "tls.key"), cert.key);
+    const m = await Mediator.start({
+      config: parseMediatorConfig({
+        dataDir: join(dir, "data"),
+        logLevel: "silent",
+        grpc: { host: "127.0.0.1", port: 0 },
+        http: { host: "127.0.0.1", port: 0 },
+        otlp: { enabled: false },
+        kube: { enabled: false },
+        auth: { enabled: false },
+        tls: { certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key") },
+      }),
+      log: silentLogger(),
+    });
+    running.push(m);
+    const client = new AgentServiceClient(
+      `127.0.0.1:${m.ports.grpc}`,
+      credentials.createSsl(Buffer.from(cert.caCert)),
+    );
+    clients.push(client);
+    const call = client.connect();
+    const acked = new Promise<number>((resolve) =>
+      call.on("data", (msg: MediatorMessage) => {
+        if (msg.body?.$case === "ack") resolve(msg.body.value.highestContiguousSeq);
+      }),
+    );
+    call.on("error", () => undefined);
+    call.write(messages[0] as AgentMessage);
+    expect(await acked).toBe(1);
+    call.cancel();
+    // Plain-text clients are not served.
+    const plain = new AgentServiceClient(`127.0.0.1:${m.ports.grpc}`, credentials.createInsecure());
+    clients.push(plain);
+    const refused = await new Promise<number>((resolve) => {
+      const c = plain.connect();
+      c.on("error", (e: { code: number }) => resolve(e.code));
+      c.write(messages[0] as AgentMessage);
+    });
+    expect(refused).toBe(status.UNAVAILABLE);
+    const health = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(`https://127.0.0.1:${m.ports.http}/healthz`, { ca: cert.caCert }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(health).toBe(200);
   });
 });

@@ -1,9 +1,12 @@
-import { status } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
+import { parseAuditNdjson, publicKeyFromPem, verifyAuditTrail } from "@causeway/audit";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import type { AgentMessage } from "@causeway/protocol";
+import type { AgentMessage, ExecutorDirective } from "@causeway/protocol";
+import { ExecutorServiceClient, Task, TaskOutcome } from "@causeway/protocol";
+import { NonceStore, verifySignedTask } from "@causeway/remediation";
 import { waitFor } from "@causeway/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIENCE, agentStream, hello, startClusterHarness, type ClusterHarness } from "./harness.js";
@@ -361,6 +364,70 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
       what: "node ready again",
     });
 
+    // An image that cannot be pulled: the pod stays Pending in ImagePullBackOff, with a Warning event.
+    await h.kubeRequest("POST", "/apis/apps/v1/namespaces/shop/deployments", {
+      ...deployment("broken", 1),
+      spec: {
+        ...deployment("broken", 1).spec,
+        template: {
+          ...deployment("broken", 1).spec.template,
+          spec: { containers: [{ name: "app", image: "shop/does-not-exist:1" }] },
+        },
+      },
+    });
+    const broken = await waitFor(async () => (await podsOf("broken"))[0], {
+      timeoutMs: 20_000,
+      what: "the broken pod",
+    });
+    await waitFor(
+      async () => {
+        const types = (await activeSymptoms(broken.id)).map((s) => s.type);
+        return types.includes("image_pull_backoff") && types.includes("pod_pending") ? true : undefined;
+      },
+      { timeoutMs: 20_000, what: "image_pull_backoff and pod_pending" },
+    );
+    const events = await waitFor(
+      async () => {
+        const e = (
+          await h.api<{ warningEvents: { reason: string; message: string }[] }>(
+            `/api/v1/entities/${encodeURIComponent(broken.id)}`,
+          )
+        ).body.warningEvents;
+        return e.length > 0 ? e : undefined;
+      },
+      { timeoutMs: 20_000, what: "a Warning event on the broken pod" },
+    );
+    expect(events[0]?.message).toMatch(/Failed to pull image/);
+
+    // An HPA whose bounds hold the deployment at its maximum.
+    await h.kubeRequest("POST", "/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers", {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "shop" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 2,
+      },
+    });
+    await waitFor(
+      async () =>
+        (await activeSymptoms("hpa/shop/web")).some((s) => s.type === "hpa_at_max") ? true : undefined,
+      {
+        timeoutMs: 20_000,
+        what: "hpa_at_max",
+      },
+    );
+    const hpa = (
+      await h.api<{ entity: Entity; outgoing: Relation[] }>(
+        `/api/v1/entities/${encodeURIComponent("hpa/shop/web")}`,
+      )
+    ).body;
+    expect(hpa.entity.attributes).toMatchObject({ max_replicas: "2", current_replicas: "2" });
+    expect(hpa.outgoing).toContainEqual(
+      expect.objectContaining({ type: "scales", toId: "deployment/shop/web" }),
+    );
+
     // A rollout: a new ReplicaSet of the deployment.
     await h.kubeRequest("PATCH", "/apis/apps/v1/namespaces/shop/deployments/api", {
       spec: { template: { spec: { containers: [{ name: "app", image: "shop/api:2.0" }] } } },
@@ -420,6 +487,92 @@ describe("mediator with kube-sim, VictoriaMetrics and agent streams", () => {
       },
     );
     await Promise.all([web.shutdown(), api.shutdown()]);
+  });
+
+  it("hosts the remediation lifecycle: approval over HTTP with the approver's token, a signed task to the executor over gRPC, an audit trail that verifies", async () => {
+    const lifecycle = h.mediator.lifecycle;
+    if (!lifecycle) throw new Error("no lifecycle");
+    const proposed = await lifecycle.propose({
+      change: {
+        action: "scale",
+        target: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" },
+        replicas: 3,
+      },
+      reason: "test",
+    });
+    const listed = (
+      await h.api<{ remediations: { id: string; state: string; changeSha256: string }[] }>(
+        "/api/v1/remediations",
+      )
+    ).body.remediations;
+    expect(listed).toContainEqual(expect.objectContaining({ id: proposed.id, state: "proposed" }));
+
+    // The executor's session: hello, then it waits for approved tasks.
+    const executor = new ExecutorServiceClient(
+      `127.0.0.1:${h.mediator.ports.grpc}`,
+      credentials.createInsecure(),
+    );
+    const session = executor.session();
+    const directive = new Promise<ExecutorDirective>((resolve) => session.on("data", resolve));
+    session.on("error", () => undefined);
+    session.write({
+      body: { $case: "hello", value: { executorId: "it-executor", version: "test", actions: ["scale"] } },
+    });
+
+    const approve = (token: string) =>
+      fetch(`http://127.0.0.1:${h.mediator.ports.http}/api/v1/remediations/${proposed.id}/approve`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ changeSha256: proposed.changeSha256 }),
+      });
+    const nobody = h.kube.createUserToken({ username: "nobody", groups: [] });
+    expect((await approve(nobody)).status).toBe(403);
+    expect((await approve("not-a-token")).status).toBe(401);
+    const approved = await approve(h.kube.adminToken);
+    expect(approved.status).toBe(200);
+
+    const task = await directive;
+    if (task.body?.$case !== "task") throw new Error("expected a task");
+    const publicKeyPem = await (
+      await fetch(`http://127.0.0.1:${h.mediator.ports.http}/api/v1/audit/public-key`)
+    ).text();
+    const verified = await verifySignedTask(task.body.value, {
+      publicKeys: [publicKeyFromPem(publicKeyPem)],
+      nonces: NonceStore.inMemory(),
+      nowMs: Date.now(),
+    });
+    expect(verified).toMatchObject({ ok: true });
+    const taskId = Task.decode(task.body.value.task).taskId;
+    session.write({
+      body: {
+        $case: "result",
+        value: {
+          taskId,
+          outcome: TaskOutcome.TASK_OUTCOME_VERIFIED,
+          message: "ok",
+          finishedUnixMs: Date.now(),
+        },
+      },
+    });
+    await waitFor(
+      async () =>
+        (await h.api<{ state: string }>(`/api/v1/remediations/${proposed.id}`)).body.state === "verified"
+          ? true
+          : undefined,
+      {
+        what: "remediation verified",
+      },
+    );
+    session.end();
+    executor.close();
+    const trail = await (await fetch(`http://127.0.0.1:${h.mediator.ports.http}/api/v1/audit/export`)).text();
+    const result = verifyAuditTrail(parseAuditNdjson(trail), {
+      publicKeys: [publicKeyFromPem(publicKeyPem)],
+    });
+    expect(result.ok).toBe(true);
+    expect(parseAuditNdjson(trail).map((r) => (r as { type: string }).type)).toEqual(
+      expect.arrayContaining(["proposal", "refusal", "approval", "dispatch", "verification"]),
+    );
   });
 
   it("writes kube-state series to VictoriaMetrics", async () => {

@@ -4,6 +4,7 @@ import { type CgroupCounters, type HelperEvent } from "@causeway/ebpf-helper";
 import {
   entityId as ids,
   type Capabilities,
+  type ConfigUpdate,
   type Entity,
   type Relation,
   type SymptomChange,
@@ -18,11 +19,10 @@ import { EbpfSource } from "./ebpf-source.js";
 import { AgentHttpServer } from "./http/agent-http.js";
 import { SelfMetrics } from "./http/self-metrics.js";
 import { joinContainers, type ContainerIdentity } from "./kube/container-join.js";
-import { inClusterAccess, kubeconfigAccess } from "./kube/kube-access.js";
-import { KubePodSource } from "./kube/kube-pod-source.js";
 import { StaticPodSource, type PodSource } from "./kube/pod-source.js";
 import { parseSnmpTcp, readKernelRelease, readNodeStats, type NodeStats } from "./node/node-stats.js";
-import { scanProcesses, type ProcessScanResult } from "./process/process-scan.js";
+import { readProcess } from "./process/proc-process.js";
+import { scanProcesses, type NotableProcess, type ProcessScanResult } from "./process/process-scan.js";
 import { containerSeries, nodeSeries } from "./series/series-lines.js";
 import { MediatorStream } from "./stream/mediator-stream.js";
 import { SymptomEngine, type ContainerObservation, type PodObservation } from "./symptoms/symptom-engine.js";
@@ -66,6 +66,12 @@ interface Connection {
 const SIGTERM = 15;
 const UNRESOLVED_EVENT_TTL_MS = 10_000;
 const STOP_FLUSH_TIMEOUT_MS = 5_000;
+/** Smallest collection or heartbeat interval a ConfigUpdate may set. */
+const MIN_INTERVAL_MS = 100;
+/** Distinct (source, remote address, port) connections kept in the topology. */
+const MAX_CONNECTIONS = 10_000;
+/** Limits (CFS quota, memory limit) are read again every this many cycles. */
+const LIMIT_REFRESH_CYCLES = 6;
 const MAX_UNRESOLVED_EVENTS = 1000;
 const SIGINT = 2;
 
@@ -80,7 +86,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #now: () => number;
   readonly #hostMode: boolean;
   readonly #layout: CgroupLayout;
-  readonly #pods: PodSource;
+  #pods: PodSource;
   readonly #ebpf: EbpfSource;
   readonly #engine: SymptomEngine;
   readonly #differ = new TopologyDiffer();
@@ -92,6 +98,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly #kernelRelease: string;
   readonly #prev = new Map<string, PreviousSample>();
   readonly #connections = new Map<string, Connection>();
+  readonly #cgroupCache = new Map<string, TrackedCgroup>();
   #containers: ContainerIdentity[] = [];
   #byV2Id = new Map<bigint, ContainerIdentity>();
   #byMemcgId = new Map<bigint, ContainerIdentity>();
@@ -102,7 +109,12 @@ export class Agent extends EventEmitter<AgentEvents> {
   #unresolved: { event: HelperEvent; atMs: number }[] = [];
   #processScan: ProcessScanResult | undefined;
   #lastProcessScanMs = 0;
+  #lastHostScanMs = -Infinity;
+  #hostProcesses: NotableProcess[] = [];
   #lastFullSnapshotMs = 0;
+  #topologySignature = "";
+  #topologyDirty = true;
+  readonly #kubeWatch: boolean;
   #lastNodeStats: NodeStats | undefined;
   #lastCycleMs: number | undefined;
   #cycle = 0;
@@ -111,11 +123,14 @@ export class Agent extends EventEmitter<AgentEvents> {
   #stopped = false;
   #stopping: Promise<void> | undefined;
   #httpPort: number | undefined;
+  /** The collection interval: configured, or pushed by the mediator (ConfigUpdate). */
+  #intervalMs: number;
 
   constructor(options: AgentOptions) {
     super();
     const c = options.config;
     this.#c = c;
+    this.#intervalMs = c.intervalMs;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#hostMode = !options.podSource && c.kube.mode === "none";
@@ -123,7 +138,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.#nodeId = ids.node(c.nodeName);
     this.#kernelRelease = readKernelRelease(c.host.proc);
     this.#engine = new SymptomEngine(c.symptoms);
-    this.#pods = options.podSource ?? this.#podSourceFromConfig();
+    // host mode, or a source given by the caller; start() replaces it with the API watch
+    this.#pods = options.podSource ?? new StaticPodSource();
+    this.#kubeWatch = !options.podSource && c.kube.mode !== "none";
     this.#ebpf = new EbpfSource({
       enabled: c.ebpf.enabled,
       helperPath: c.ebpf.helperPath,
@@ -165,6 +182,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         now: this.#now,
       });
       this.#stream.on("resync", () => this.#resync());
+      this.#stream.on("config", (update) => this.#applyConfigUpdate(update));
     }
     this.#http = new AgentHttpServer({
       host: c.http.host,
@@ -172,7 +190,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       registry: this.#metrics.registry,
       healthy: () =>
         this.#lastCycleMs === undefined ||
-        this.#now() - this.#lastCycleMs < Math.max(3 * c.intervalMs, 30_000),
+        this.#now() - this.#lastCycleMs < Math.max(3 * this.#intervalMs, 30_000),
       ready: () => this.#cycle > 0 && this.#pods.synced,
     });
   }
@@ -192,6 +210,11 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   get ebpfEnabled(): boolean {
     return this.#ebpf.enabled;
+  }
+
+  /** The collection interval in force. */
+  get intervalMs(): number {
+    return this.#intervalMs;
   }
 
   get cycles(): number {
@@ -226,6 +249,10 @@ export class Agent extends EventEmitter<AgentEvents> {
   async start(): Promise<void> {
     this.#httpPort = await this.#http.listen();
     this.#ebpf.start();
+    if (this.#kubeWatch) this.#pods = await this.#podSourceFromConfig();
+    this.#pods.on("change", () => {
+      this.#topologyDirty = true;
+    });
     await this.#pods.start();
     this.#stream?.start();
     this.#log.info(
@@ -268,11 +295,38 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.#http.close();
   }
 
-  #podSourceFromConfig(): PodSource {
+  #applyConfigUpdate(update: ConfigUpdate): void {
+    // zero means "keep"; values below the minimum are ignored
+    if (update.collectionIntervalMs >= MIN_INTERVAL_MS && update.collectionIntervalMs !== this.#intervalMs) {
+      this.#intervalMs = update.collectionIntervalMs;
+      if (this.#timer && !this.#running && !this.#stopped) {
+        clearTimeout(this.#timer);
+        this.#schedule(this.#intervalMs);
+      }
+    }
+    if (update.heartbeatIntervalMs >= MIN_INTERVAL_MS)
+      this.#stream?.setHeartbeatInterval(update.heartbeatIntervalMs);
+    this.#log.info(
+      {
+        version: update.version,
+        intervalMs: this.#intervalMs,
+        heartbeatIntervalMs: update.heartbeatIntervalMs || undefined,
+      },
+      "configuration update from the mediator",
+    );
+  }
+
+  /** The API watch, loaded only when a cluster is configured (it costs ~15 MiB of RSS). */
+  async #podSourceFromConfig(): Promise<PodSource> {
     const k = this.#c.kube;
-    if (k.mode === "none") return new StaticPodSource();
-    const kubeconfig = k.kubeconfig ?? `${process.env.HOME ?? ""}/.kube/config`;
-    const access = k.mode === "in-cluster" ? inClusterAccess() : kubeconfigAccess(kubeconfig);
+    const [{ inClusterAccess, kubeconfigAccess }, { KubePodSource }] = await Promise.all([
+      import("./kube/kube-access.js"),
+      import("./kube/kube-pod-source.js"),
+    ]);
+    const access =
+      k.mode === "in-cluster"
+        ? inClusterAccess(process.env, { tokenFile: k.tokenFile, caFile: k.caFile })
+        : await kubeconfigAccess(k.kubeconfig ?? `${process.env.HOME ?? ""}/.kube/config`);
     return new KubePodSource({ access, nodeName: this.#c.nodeName, log: this.#log });
   }
 
@@ -297,14 +351,14 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.#running = false;
     }
     const elapsed = this.#now() - started;
-    this.#schedule(Math.max(0, this.#c.intervalMs - elapsed));
+    this.#schedule(Math.max(0, this.#intervalMs - elapsed));
   }
 
   #runCycle(): void {
     const t0 = performance.now();
     const now = this.#now();
     const c = this.#c;
-    const tracked = scanCgroups(this.#layout, { includeServices: this.#hostMode });
+    const tracked = scanCgroups(this.#layout, { includeServices: this.#hostMode }, this.#cgroupCache);
     const joined = joinContainers(tracked.values(), this.#pods.pods(), c.nodeName, this.#hostMode);
     this.#containers = joined.containers;
     this.#byV2Id = new Map();
@@ -323,7 +377,12 @@ export class Agent extends EventEmitter<AgentEvents> {
 
     for (const container of joined.containers) {
       seen.add(container.entityId);
-      const stats = readCgroupStats(this.#layout, container.cgroup.relPath);
+      const previous = this.#prev.get(container.entityId);
+      const stats = readCgroupStats(
+        this.#layout,
+        container.cgroup.relPath,
+        this.#cycle % LIMIT_REFRESH_CYCLES === 0 ? undefined : previous?.stats,
+      );
       pidsByEntity.set(container.entityId, new Set(stats.pids));
       const counters =
         container.cgroup.v2Id !== undefined ? ebpf?.cgroups.get(container.cgroup.v2Id) : undefined;
@@ -446,7 +505,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const u of unresolved) this.#onHelperEvent(u.event, u.atMs, false);
 
     const gone = new Set([...this.#prev.keys()].filter((id) => !seen.has(id)));
-    for (const id of gone) this.#prev.delete(id);
+    for (const id of gone) {
+      this.#prev.delete(id);
+      this.#lastOomByEbpfMs.delete(id);
+    }
 
     const podObs: PodObservation[] = [...podAgg].map(([entityId, agg]) => ({
       entityId,
@@ -583,23 +645,46 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   #sendTopology(now: number): void {
+    let dirty =
+      this.#topologyDirty || this.#pendingConnects.length > 0 || this.#cycle % LIMIT_REFRESH_CYCLES === 0;
     if (now - this.#lastProcessScanMs >= this.#c.topologyIntervalMs || !this.#processScan) {
       this.#lastProcessScanMs = now;
       const pids = new Map<string, readonly number[]>();
       for (const container of this.#containers) {
         pids.set(container.entityId, [...(this.#pidsByEntity.get(container.entityId) ?? [])]);
       }
-      this.#processScan = scanProcesses({
+      const hostScan =
+        this.#hostMode &&
+        this.#c.topology.maxHostProcesses > 0 &&
+        now - this.#lastHostScanMs >= this.#c.topology.hostScanIntervalMs;
+      if (hostScan) this.#lastHostScanMs = now;
+      const scan = scanProcesses({
         hostProc: this.#c.host.proc,
         containers: pids,
         maxProcessesPerContainer: this.#c.topology.maxProcessesPerContainer,
-        maxHostProcesses: this.#hostMode ? this.#c.topology.maxHostProcesses : 0,
+        maxHostProcesses: hostScan ? this.#c.topology.maxHostProcesses : 0,
       });
+      // between host scans, the host processes found last time stay
+      if (hostScan) this.#hostProcesses = scan.processes.filter((p) => p.containerKey === undefined);
+      else {
+        this.#hostProcesses = this.#hostProcesses.filter(
+          (p) => readProcess(this.#c.host.proc, p.info.pid)?.startTimeTicks === p.info.startTimeTicks,
+        );
+        scan.processes.push(...this.#hostProcesses);
+      }
+      this.#processScan = scan;
+      dirty = true;
     }
+    const signature = `${this.#ebpf.enabled}|${this.#containers.map((c) => c.entityId).join(",")}`;
+    if (signature !== this.#topologySignature) dirty = true;
     const full =
       this.#cycle === 0 ||
       (this.#c.fullSnapshotIntervalMs > 0 &&
         now - this.#lastFullSnapshotMs >= this.#c.fullSnapshotIntervalMs);
+    // building the snapshot costs garbage: only when something it depends on may have changed
+    if (!dirty && !full) return;
+    this.#topologySignature = signature;
+    this.#topologyDirty = false;
     if (full) this.#lastFullSnapshotMs = now;
     const delta = this.#differ.diff(this.#snapshot(now), full);
     if (delta) this.#stream?.send({ $case: "topology", value: delta });
@@ -726,7 +811,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       const key = `${fromId}|${address}|${port}`;
       const existing = this.#connections.get(key);
       if (existing) existing.lastSeenMs = Math.max(existing.lastSeenMs, atMs);
-      else this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
+      else if (this.#connections.size < MAX_CONNECTIONS)
+        this.#connections.set(key, { fromId, container: container.name, address, port, lastSeenMs: atMs });
     };
     for (const conn of scan?.connections ?? []) {
       const container = byKey.get(conn.containerKey);

@@ -67,6 +67,9 @@ export const agentConfigSchema = z
          */
         mode: z.enum(["in-cluster", "kubeconfig", "none"]).default("none"),
         kubeconfig: z.string().optional(),
+        /** In-cluster: the API token (default audience) and CA, re-read per request. */
+        tokenFile: z.string().min(1).default("/var/run/secrets/kubernetes.io/serviceaccount/token"),
+        caFile: z.string().min(1).default("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"),
       })
       .strict()
       .default({}),
@@ -131,6 +134,11 @@ export const agentConfigSchema = z
         maxProcessesPerContainer: z.coerce.number().int().min(0).default(3),
         /** Host processes reported in host mode (those listening first). */
         maxHostProcesses: z.coerce.number().int().min(0).default(50),
+        /**
+         * Host mode: how often every host process's sockets are examined to find listening host
+         * processes (it walks every /proc/<pid>/fd; containers are examined every topology scan).
+         */
+        hostScanIntervalMs: ms(0, 300_000),
         /** A connection stays in the topology this long after it was last seen. */
         connectionTtlMs: ms(0, 300_000),
         includeLoopback: bool(false),
@@ -222,6 +230,8 @@ export const AGENT_ENV: Readonly<Record<string, string>> = {
   CAUSEWAY_CGROUP_ROOT: "host.cgroupRoot",
   CAUSEWAY_KUBE_MODE: "kube.mode",
   KUBECONFIG: "kube.kubeconfig",
+  CAUSEWAY_KUBE_TOKEN_FILE: "kube.tokenFile",
+  CAUSEWAY_KUBE_CA_FILE: "kube.caFile",
   CAUSEWAY_MEDIATOR_URL: "mediator.address",
   CAUSEWAY_MEDIATOR_TOKEN_FILE: "mediator.tokenFile",
   CAUSEWAY_MEDIATOR_CA_FILE: "mediator.caFile",

@@ -26,8 +26,18 @@ export function candidateKey(entity: number, rootCause: number): number {
 export interface Signature {
   /** Symptom key → probability that the symptom shows, given the root cause. */
   readonly entries: Map<number, number>;
+  /** The same symptoms grouped by the model effect that produces them (one group per effect). */
+  readonly groups: readonly EffectGroup[];
   /** Entities the signature depends on. */
   readonly footprint: number[];
+}
+
+/** The symptoms one effect of a root cause reaches, with their probabilities. */
+export interface EffectGroup {
+  readonly keys: number[];
+  readonly probabilities: number[];
+  /** The effect's `silenceWeight`, 0 when unset. */
+  readonly silenceWeight: number;
 }
 
 /**
@@ -59,19 +69,24 @@ export class Codebook {
     const g = this.graph;
     const footprint = new Set<number>([entity]);
     const entries = new Map<number, number>();
+    const groups: EffectGroup[] = [];
     for (const effect of rootCause.effects) {
+      const group: EffectGroup = { keys: [], probabilities: [], silenceWeight: effect.silenceWeight };
       walkForward(g, effect.steps, entity, effect.hopDecay, footprint, (reached, factor) => {
         if (effect.excludeSelf && reached === entity) return;
         const kind = g.kinds[reached] as number;
         if (!effect.symptomKinds.includes(kind)) return;
         const key = symptomKey(reached, effect.symptom);
         const p = effect.probability * factor;
+        group.keys.push(key);
+        group.probabilities.push(p);
         const prior = entries.get(key);
         // Two effects reaching the same symptom combine as independent causes (noisy-OR).
         entries.set(key, prior === undefined ? p : 1 - (1 - prior) * (1 - p));
       });
+      if (group.keys.length > 0) groups.push(group);
     }
-    return { entries, footprint: [...footprint] };
+    return { entries, groups, footprint: [...footprint] };
   }
 
   /**

@@ -2,8 +2,8 @@
 export interface DecodeCandidate {
   /** log(prior / (1 − prior)). */
   readonly priorLogOdds: number;
-  /** Sum over the whole signature of log(1 − p): the score if none of its symptoms were active. */
-  readonly absentBase: number;
+  /** Log-probability that its expected symptoms that are not active are indeed absent. */
+  readonly absent: number;
   /** Local indexes of the active symptoms in its signature. */
   readonly symptoms: readonly number[];
   /** Their probabilities given this candidate, aligned with `symptoms`, each below 1. */
@@ -40,7 +40,7 @@ const MAX_SWAP_ROUNDS = 4;
  * Decodes one connected component of candidates and active symptoms under a noisy-OR model:
  * greedy maximum a posteriori selection of a set of root causes (several faults may be active at
  * once), improved by swaps and pruning, then a confidence for every candidate. Absent symptoms
- * enter through `absentBase`. Deterministic: ties go to the lower index.
+ * enter through `absent`. Deterministic: ties go to the lower index.
  */
 export function decodeComponent(input: DecodeInput): DecodeOutput {
   const { candidates, baseRates } = input;
@@ -51,11 +51,7 @@ export function decodeComponent(input: DecodeInput): DecodeOutput {
   const q = new Float64Array(m).fill(1);
   const selected = new Array<boolean>(n).fill(false);
 
-  const activeOnly = candidates.map((c) => {
-    let s = 0;
-    for (const p of c.probabilities) s += Math.log(1 - p);
-    return c.priorLogOdds + c.absentBase - s;
-  });
+  const activeOnly = candidates.map((c) => c.priorLogOdds + c.absent);
 
   /** Gain of adding candidate i, with symptom j's no-cause probability given by qOf(j). */
   const gain = (i: number, qOf: (j: number) => number): number => {

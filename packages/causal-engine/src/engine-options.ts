@@ -9,6 +9,12 @@ export const engineOptionsSchema = z
     /** Probability that a symptom a root cause produces goes unobserved (dropped, not yet detected). */
     missRate: z.number().min(0).max(0.9).default(0.1),
     /**
+     * An effect reaching many entities (a node's pods, a service's callers) counts, when it shows
+     * nowhere, as at most this many absences of its likeliest symptom: those symptoms share the
+     * fault's severity, so their absences are not independent evidence.
+     */
+    effectSilenceWeight: z.number().min(1).max(1000).default(3),
+    /**
      * Log-odds bonus of a cause that was primary in the previous evaluation: a rival must beat it
      * by this much to replace it, so ranks do not flap as symptoms trickle in.
      */

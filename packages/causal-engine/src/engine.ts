@@ -89,7 +89,6 @@ interface Candidate {
   readonly entity: number;
   readonly anchoredBy: Set<SymptomRecord>;
   signature: Signature | undefined;
-  absentBase: number;
   component: Component | undefined;
   alive: boolean;
 }
@@ -423,7 +422,6 @@ export class CausalEngine {
       entity,
       anchoredBy: new Set(),
       signature: undefined,
-      absentBase: 0,
       component: undefined,
       alive: true,
     };
@@ -505,13 +503,10 @@ export class CausalEngine {
   }
 
   #refreshSignatures(_now: number): void {
-    const miss = this.#options.missRate;
     for (const c of this.#dirtySignatures) {
       if (!c.alive) continue;
       const sig = this.#codebook.signature(c.rootCause, c.entity);
-      let absent = 0;
-      for (const [skey, p] of sig.entries) {
-        absent += Math.log(1 - p * (1 - miss));
+      for (const skey of sig.entries.keys()) {
         let set = this.#bySymptom.get(skey);
         if (!set) this.#bySymptom.set(skey, (set = new Set()));
         set.add(c);
@@ -519,7 +514,6 @@ export class CausalEngine {
       this.#signatureEntries += sig.entries.size;
       this.#footprints.add(c, sig.footprint);
       c.signature = sig;
-      c.absentBase = absent;
       this.#touch(c);
     }
     this.#dirtySignatures.clear();
@@ -587,7 +581,7 @@ export class CausalEngine {
       const h = this.#history.get(c.id);
       return {
         priorLogOdds: c.rootCause.priorLogOdds,
-        absentBase: c.absentBase,
+        absent: this.#absent(c),
         symptoms: local,
         probabilities,
         bonus: h?.primary ? this.#options.hysteresis : 0,
@@ -610,6 +604,28 @@ export class CausalEngine {
           goneSinceUnixMs: undefined,
         });
     });
+  }
+
+  /**
+   * Log-probability that a candidate's inactive expected symptoms are absent, effect by effect.
+   * The inactive symptoms of one effect count at most as its silence weight times the absence of
+   * its likeliest symptom, so a supporting observation never lowers a candidate's score.
+   */
+  #absent(c: Candidate): number {
+    const keep = 1 - this.#options.missRate;
+    let total = 0;
+    for (const group of c.signature?.groups ?? []) {
+      let sum = 0;
+      let strongest = 0;
+      for (let k = 0; k < group.keys.length; k++) {
+        const p = (group.probabilities[k] as number) * keep;
+        strongest = Math.max(strongest, p);
+        if (!this.#active.has(group.keys[k] as number)) sum += Math.log(1 - p);
+      }
+      const weight = group.silenceWeight > 0 ? group.silenceWeight : this.#options.effectSilenceWeight;
+      total += Math.max(sum, weight * Math.log(1 - strongest));
+    }
+    return total;
   }
 
   // ---------------------------------------------------------------- internals: the report

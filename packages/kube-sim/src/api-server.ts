@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { applyDefaults, ServiceAllocator, tracksGeneration, validateObject } from "./admission.js";
 import { bootstrapRbacObjects } from "./bootstrap-rbac.js";
+import { canonicalJson } from "./controllers/pod-template.js";
 import { discoveryResponse } from "./discovery.js";
 import { EventRecorder } from "./events.js";
 import { selectPage, writeList, type ListQuery } from "./list-query.js";
@@ -19,7 +20,7 @@ import {
 } from "./resources.js";
 import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
-import { ObjectStore, newUid, parseEntry, type KubeObject } from "./store.js";
+import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
 import { DEFAULT_AUDIENCE, TokenSigner, type BoundObjectRef } from "./tokens.js";
 import { WatchHub } from "./watch-hub.js";
@@ -168,7 +169,8 @@ export class KubeApiServer {
     const prev = this.store.entry(type, obj.metadata.namespace, obj.metadata.name);
     if (prev) {
       obj.metadata.resourceVersion = String(prev.rv);
-      if (Buffer.from(JSON.stringify(obj)).equals(prev.raw)) return obj;
+      // Equal as Go would decode them (key order and null fields do not matter): no write.
+      if (canonicalJson(obj) === canonicalJson(parseEntry(prev))) return obj;
     }
     const stored = this.store.put(type, obj);
     this.#finishDeletionIfDone(type, stored);
@@ -388,6 +390,22 @@ export class KubeApiServer {
             sendInitialEvents: url.searchParams.get("sendInitialEvents") === "true",
             timeoutSeconds:
               Number(url.searchParams.get("timeoutSeconds") ?? "") || this.#defaultWatchTimeoutSeconds,
+            ...(wantsTable(req.headers.accept)
+              ? {
+                  encode: (raw: Buffer, first: boolean) => {
+                    const table = toTable(
+                      route.type,
+                      [parseEntry({ raw } as StoredEntry)],
+                      undefined,
+                      this.clock(),
+                      url,
+                    );
+                    // As the real server: column definitions only with the first event.
+                    if (!first) table.columnDefinitions = [];
+                    return Buffer.from(JSON.stringify(table));
+                  },
+                }
+              : {}),
           },
           res,
         );

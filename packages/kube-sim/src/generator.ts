@@ -475,6 +475,10 @@ function generate(server: KubeApiServer, options: GenerateClusterOptions): Gener
       },
       status: { loadBalancer: {} },
     } as KubeObject);
+    // In pod-name order, as the EndpointSlice controller writes them.
+    endpoints.sort((a, b) =>
+      (a.targetRef as { name: string }).name < (b.targetRef as { name: string }).name ? -1 : 1,
+    );
     for (let i = 0; i < Math.max(1, endpoints.length); i += MAX_ENDPOINTS_PER_SLICE) {
       store.put(TYPES.endpointSlices, {
         apiVersion: "discovery.k8s.io/v1",

@@ -24,3 +24,10 @@ export {
 export { FAULT_API_PATH, installFaultApi, type FaultRequest } from "./faults/fault-api.js";
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigSpec } from "./kubeconfig.js";
 export { createServingCertificate, type ServingCertificate } from "./tls.js";
+export {
+  SCALABILITY_LIMITS,
+  generateCluster,
+  type GenerateClusterOptions,
+  type GeneratedCluster,
+} from "./generator.js";
+export { kubeSimConfigSchema, loadKubeSimConfig, type KubeSimConfig } from "./config.js";

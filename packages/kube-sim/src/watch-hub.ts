@@ -16,6 +16,8 @@ export interface WatchRequest {
   readonly allowBookmarks: boolean;
   readonly sendInitialEvents: boolean;
   readonly timeoutSeconds: number;
+  /** Re-encodes each event's object (kubectl's watches ask for Tables); `first` is the first event. */
+  readonly encode?: (raw: Buffer, first: boolean) => Buffer;
 }
 
 export interface WatchHubOptions {
@@ -32,6 +34,7 @@ interface LiveWatch {
   readonly req: WatchRequest;
   readonly writer: BatchedWriter;
   live: boolean;
+  sent: number;
 }
 
 /** Serves watch requests from the store's event window and its live events. */
@@ -93,7 +96,7 @@ export class WatchHub {
       return;
     }
 
-    const watch: LiveWatch = { req, writer, live: false };
+    const watch: LiveWatch = { req, writer, live: false, sent: 0 };
     const queued: StoreEvent[] = [];
     const nodePin = req.type.fields.includes("spec.nodeName") ? req.fields.nodeName : undefined;
     const namespacePin = req.namespace ?? req.fields.namespace;
@@ -135,7 +138,7 @@ export class WatchHub {
 
     for (let i = 0; i < initial.length; i++) {
       const item = initial[i] as StoredEntry | StoreEvent;
-      if ("raw" in item) writer.write(frame("ADDED", item.raw));
+      if ("raw" in item) writer.write(this.#frame(watch, "ADDED", item.raw));
       else this.#send(watch, item, false);
       if (writer.pendingBytes > 1024 * 1024) await writer.drain();
       if (writer.closed) return;
@@ -160,18 +163,23 @@ export class WatchHub {
     const before = event.prev !== undefined && this.#matches(req, event.prev);
     let out: Buffer | undefined;
     if (event.eventType === "DELETED") {
-      if (before || this.#matches(req, event.entry)) out = frame("DELETED", event.entry.raw);
-    } else if (now && before) out = frame("MODIFIED", event.entry.raw);
-    else if (now) out = frame("ADDED", event.entry.raw);
+      if (before || this.#matches(req, event.entry)) out = this.#frame(watch, "DELETED", event.entry.raw);
+    } else if (now && before) out = this.#frame(watch, "MODIFIED", event.entry.raw);
+    else if (now) out = this.#frame(watch, "ADDED", event.entry.raw);
     else if (before) {
       // It stopped matching: to this watcher it is gone, in its previous state at the new version.
       const last = parseEntry(event.prev as StoredEntry);
       last.metadata.resourceVersion = String(event.entry.rv);
-      out = frame("DELETED", Buffer.from(JSON.stringify(last)));
+      out = this.#frame(watch, "DELETED", Buffer.from(JSON.stringify(last)));
     }
     if (!out) return;
     watch.writer.write(out);
     if (checkBuffer && watch.writer.pendingBytes > this.#options.maxWatcherBufferBytes) watch.writer.end();
+  }
+
+  #frame(watch: LiveWatch, type: "ADDED" | "MODIFIED" | "DELETED", raw: Buffer): Buffer {
+    const encode = watch.req.encode;
+    return frame(type, encode ? encode(raw, watch.sent++ === 0) : raw);
   }
 
   #bookmark(watch: LiveWatch, rv = this.#store.revision, annotations?: Record<string, string>): void {

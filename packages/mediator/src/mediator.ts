@@ -129,6 +129,7 @@ export class Mediator {
       ips: this.ips,
       clock: this.#clock,
       windows: options.config.symptoms,
+      onNodeDeleted: (node) => this.#forgetNodeAgents(node),
     });
     this.engine =
       options.engine ??
@@ -138,6 +139,19 @@ export class Mediator {
             now: this.#clock,
           })
         : new NoRootCauseEngine());
+  }
+
+  /** A node left the cluster: what its disconnected agents reported goes with it. */
+  #forgetNodeAgents(nodeName: string): void {
+    for (const a of [...this.agents.all()]) {
+      if (a.nodeName !== nodeName || a.openStreams > 0) continue;
+      this.ingest.dropAgent(a.agentId);
+      this.agents.forget(a.agentId);
+      this.log.info(
+        { agentId: a.agentId, node: nodeName },
+        "node left the cluster; its agent's reports are withdrawn",
+      );
+    }
   }
 
   /** Starts everything; resolves when every listener is bound (informers may still be syncing). */

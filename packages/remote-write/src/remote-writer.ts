@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { type Logger } from "@causeway/runtime";
 import { type BatchQueue, type QueuedBatch } from "./batch-queue.js";
 
@@ -171,20 +173,42 @@ export class RemoteWriter implements SeriesSink {
 
   async #post(batch: QueuedBatch): Promise<"sent" | "refused" | "retry"> {
     try {
-      const res = await fetch(`${this.#o.url}/api/v1/import/prometheus`, {
-        method: "POST",
-        headers: { "content-encoding": "gzip", "content-type": "text/plain" },
-        body: batch.body(),
-        signal: AbortSignal.timeout(this.#o.requestTimeoutMs ?? 30_000),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return "sent";
-      this.#o.log.warn({ status: res.status, lines: batch.lines }, "VictoriaMetrics refused a batch");
+      const status = await this.#postBody(batch.body());
+      if (status >= 200 && status < 300) return "sent";
+      this.#o.log.warn({ status, lines: batch.lines }, "VictoriaMetrics refused a batch");
       // 4xx: VictoriaMetrics will never accept it; 429 and 5xx are worth retrying.
-      return res.status >= 400 && res.status < 500 && res.status !== 429 ? "refused" : "retry";
+      return status >= 400 && status < 500 && status !== 429 ? "refused" : "retry";
     } catch (error) {
       this.#o.log.debug({ err: (error as Error).message }, "VictoriaMetrics unreachable; will retry");
       return "retry";
     }
+  }
+
+  /** POSTs with node:http(s) rather than fetch: loading undici would cost the agent ~10 MiB. */
+  #postBody(body: Buffer): Promise<number> {
+    const url = new URL(`${this.#o.url}/api/v1/import/prometheus`);
+    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: "POST",
+          headers: {
+            "content-encoding": "gzip",
+            "content-type": "text/plain",
+            "content-length": body.length,
+          },
+          timeout: this.#o.requestTimeoutMs ?? 30_000,
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("request timed out")));
+      req.on("error", reject);
+      req.end(body);
+    });
   }
 }

@@ -20,6 +20,7 @@ export class RecordingMediator {
   readonly sequences = new Map<string, ContiguousSequence>();
   readonly duplicates = new Map<string, number>();
   readonly authorizations: string[] = [];
+  readonly calls: ServerDuplexStream<AgentMessage, MediatorMessage>[] = [];
   received = 0;
 
   constructor() {
@@ -31,6 +32,7 @@ export class RecordingMediator {
     grpc.addService(AgentServiceService, {
       connect: (call: ServerDuplexStream<AgentMessage, MediatorMessage>) => {
         this.authorizations.push(String(call.metadata.get("authorization")[0] ?? ""));
+        this.calls.push(call);
         let agentId: string | undefined;
         call.on("data", (message: AgentMessage) => {
           this.received++;
@@ -63,6 +65,11 @@ export class RecordingMediator {
     this.grpc.kill();
     this.grpc = this.#server();
     await this.grpc.start(this.port);
+  }
+
+  /** Sends a message on every open stream (ConfigUpdate, ThrottleHint). */
+  broadcast(message: MediatorMessage): void {
+    for (const call of this.calls) if (!call.cancelled && !call.writableEnded) call.write(message);
   }
 
   kill(): void {

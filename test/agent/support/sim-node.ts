@@ -177,9 +177,35 @@ export class SimNode {
     return this.containers.map((c) => c.pod);
   }
 
+  /** Every process in the container's cgroup (the main one and whatever it started). */
+  #pids(container: SimContainer): number[] {
+    try {
+      return readFileSync(join(container.memoryDir, "cgroup.procs"), "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
   async remove(container: SimContainer): Promise<void> {
     container.process.kill("SIGKILL");
     await container.exited;
+    await waitFor(
+      () => {
+        const left = this.#pids(container);
+        for (const pid of left) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // gone already
+          }
+        }
+        return left.length === 0;
+      },
+      { what: `${container.spec.pod}'s processes to exit` },
+    );
     const i = this.containers.indexOf(container);
     if (i >= 0) this.containers.splice(i, 1);
     for (const root of new Set(this.roots)) {

@@ -30,7 +30,13 @@ function inode(path: string): bigint | undefined {
   }
 }
 
-function walk(root: string, rel: string, depth: number, maxDepth: number, out: Set<string>): void {
+function walk(
+  root: string,
+  rel: string,
+  depth: number,
+  maxDepth: number,
+  out: Map<string, ContainerCgroup | undefined>,
+): void {
   let entries;
   try {
     entries = readdirSync(join(root, rel), { withFileTypes: true });
@@ -40,41 +46,55 @@ function walk(root: string, rel: string, depth: number, maxDepth: number, out: S
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const child = `${rel}/${entry.name}`;
-    out.add(child);
-    if (depth < maxDepth) walk(root, child, depth + 1, maxDepth, out);
+    const container = parseContainerCgroup(child);
+    out.set(child, container);
+    // containers do not nest cgroups the agent needs: skip their subtrees
+    if (!container && depth < maxDepth) walk(root, child, depth + 1, maxDepth, out);
   }
 }
 
 /**
- * Finds container cgroups (and, in host mode, service cgroups) in every hierarchy the agent
- * reads. Hybrid hosts are walked in both the unified hierarchy and the v1 memory controller,
- * because the cgroupfs driver does not always create unified directories.
+ * Finds container cgroups (and, in host mode, service cgroups). One hierarchy is walked: the
+ * unified one on pure v2 hosts, the v1 memory controller on hybrid and v1 hosts (the kubelet
+ * creates every container there, whatever the driver); the ids in the other hierarchies are
+ * looked up by path. Inode lookups are cached per path across scans (`cache`).
  */
-export function scanCgroups(layout: CgroupLayout, options: ScanOptions): Map<string, TrackedCgroup> {
+export function scanCgroups(
+  layout: CgroupLayout,
+  options: ScanOptions,
+  cache: Map<string, TrackedCgroup> = new Map(),
+): Map<string, TrackedCgroup> {
   const maxDepth = options.maxDepth ?? 10;
-  const roots = [layout.v2, layout.v1.memory ?? layout.v1.cpu].filter((r): r is string => r !== undefined);
-  const paths = new Set<string>();
-  for (const root of new Set(roots)) walk(root, "", 1, maxDepth, paths);
+  const root = layout.mode === "v2" ? layout.v2 : (layout.v1.memory ?? layout.v1.cpu ?? layout.v2);
+  const paths = new Map<string, ContainerCgroup | undefined>();
+  if (root !== undefined) walk(root, "", 1, maxDepth, paths);
   const out = new Map<string, TrackedCgroup>();
-  for (const relPath of paths) {
-    const container = parseContainerCgroup(relPath);
+  for (const [relPath, container] of paths) {
     const leaf = relPath.slice(relPath.lastIndexOf("/") + 1);
     const serviceUnit = !container && options.includeServices && leaf.endsWith(".service") ? leaf : undefined;
     if (!container && !serviceUnit) continue;
-    out.set(relPath, {
+    const cached = cache.get(relPath);
+    if (cached) {
+      out.set(relPath, cached);
+      continue;
+    }
+    const v2Id = layout.v2 !== undefined ? inode(join(layout.v2, relPath)) : undefined;
+    const tracked: TrackedCgroup = {
       relPath,
       container,
       serviceUnit,
-      v2Id: layout.v2 !== undefined ? inode(join(layout.v2, relPath)) : undefined,
+      v2Id,
       memcgId:
         layout.mode === "v2"
-          ? layout.v2 !== undefined
-            ? inode(join(layout.v2, relPath))
-            : undefined
+          ? v2Id
           : layout.v1.memory !== undefined
             ? inode(join(layout.v1.memory, relPath))
             : undefined,
-    });
+    };
+    // a unified directory may appear a moment after the v1 one: keep looking until it is there
+    if (layout.v2 === undefined || v2Id !== undefined) cache.set(relPath, tracked);
+    out.set(relPath, tracked);
   }
+  for (const relPath of cache.keys()) if (!out.has(relPath)) cache.delete(relPath);
   return out;
 }

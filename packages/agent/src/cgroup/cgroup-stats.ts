@@ -32,7 +32,6 @@ export interface CgroupStats {
   readonly oomKills: number | undefined;
   readonly cpuPressure: Pressure | undefined;
   readonly memoryPressure: Pressure | undefined;
-  readonly ioPressure: Pressure | undefined;
   /** Processes in the cgroup. */
   readonly pids: readonly number[];
 }
@@ -112,11 +111,17 @@ export function parseCpuMax(text: string | undefined): number | null | undefined
 }
 
 /**
- * Reads one cgroup (`relPath` relative to each hierarchy's root) from whichever hierarchies hold
- * it: on pure v2 everything comes from the unified hierarchy; on hybrid and v1 hosts CPU and
+ * Reads one cgroup (`relPath` relative to each hierarchy's root). Limits change rarely: with
+ * `reuseLimitsFrom` they are copied from an earlier read instead of read again. Values come from whichever
+ * hierarchies hold it: on pure v2 everything comes from the unified hierarchy; on hybrid and v1 hosts CPU and
  * memory come from the v1 controllers and pressure from the unified hierarchy.
  */
-export function readCgroupStats(layout: CgroupLayout, relPath: string): CgroupStats {
+export function readCgroupStats(
+  layout: CgroupLayout,
+  relPath: string,
+  reuseLimitsFrom?: CgroupStats,
+): CgroupStats {
+  const reuse = reuseLimitsFrom;
   const v2 = layout.v2 !== undefined ? join(layout.v2, relPath) : undefined;
   if (layout.mode === "v2" && v2 !== undefined) {
     const cpu = parseKeyValues(read(join(v2, "cpu.stat")));
@@ -131,15 +136,14 @@ export function readCgroupStats(layout: CgroupLayout, relPath: string): CgroupSt
       cpuPeriods: cpu.get("nr_periods"),
       cpuThrottledPeriods: cpu.get("nr_throttled"),
       cpuThrottledNs: throttledUs !== undefined ? throttledUs * 1000 : undefined,
-      cpuLimitMillicores: parseCpuMax(read(join(v2, "cpu.max"))),
+      cpuLimitMillicores: reuse ? reuse.cpuLimitMillicores : parseCpuMax(read(join(v2, "cpu.max"))),
       memoryUsageBytes: usage,
       memoryWorkingSetBytes: usage !== undefined ? Math.max(0, usage - (inactiveFile ?? 0)) : undefined,
       memoryRssBytes: mem.get("anon"),
-      memoryLimitBytes: limitBytes(read(join(v2, "memory.max"))),
+      memoryLimitBytes: reuse ? reuse.memoryLimitBytes : limitBytes(read(join(v2, "memory.max"))),
       oomKills: events.get("oom_kill"),
       cpuPressure: parsePressure(read(join(v2, "cpu.pressure"))).some,
       memoryPressure: parsePressure(read(join(v2, "memory.pressure"))).some,
-      ioPressure: parsePressure(read(join(v2, "io.pressure"))).some,
       pids: parsePids(read(join(v2, "cgroup.procs"))),
     };
   }
@@ -151,8 +155,8 @@ export function readCgroupStats(layout: CgroupLayout, relPath: string): CgroupSt
   const oom = parseKeyValues(memDir ? read(join(memDir, "memory.oom_control")) : undefined);
   const usage = memDir ? readNumber(join(memDir, "memory.usage_in_bytes")) : undefined;
   const inactiveFile = mem.get("total_inactive_file") ?? mem.get("inactive_file");
-  const quotaUs = cpuDir ? readNumber(join(cpuDir, "cpu.cfs_quota_us")) : undefined;
-  const periodUs = cpuDir ? readNumber(join(cpuDir, "cpu.cfs_period_us")) : undefined;
+  const quotaUs = cpuDir && !reuse ? readNumber(join(cpuDir, "cpu.cfs_quota_us")) : undefined;
+  const periodUs = cpuDir && !reuse ? readNumber(join(cpuDir, "cpu.cfs_period_us")) : undefined;
   const throttledNs = cpu.get("throttled_time");
   const pidsText =
     (memDir ? read(join(memDir, "cgroup.procs")) : undefined) ??
@@ -163,8 +167,9 @@ export function readCgroupStats(layout: CgroupLayout, relPath: string): CgroupSt
     cpuPeriods: cpu.get("nr_periods"),
     cpuThrottledPeriods: cpu.get("nr_throttled"),
     cpuThrottledNs: throttledNs,
-    cpuLimitMillicores:
-      quotaUs === undefined
+    cpuLimitMillicores: reuse
+      ? reuse.cpuLimitMillicores
+      : quotaUs === undefined
         ? undefined
         : quotaUs < 0 || !periodUs
           ? null
@@ -172,11 +177,14 @@ export function readCgroupStats(layout: CgroupLayout, relPath: string): CgroupSt
     memoryUsageBytes: usage,
     memoryWorkingSetBytes: usage !== undefined ? Math.max(0, usage - (inactiveFile ?? 0)) : undefined,
     memoryRssBytes: mem.get("total_rss") ?? mem.get("rss"),
-    memoryLimitBytes: memDir ? limitBytes(read(join(memDir, "memory.limit_in_bytes"))) : undefined,
+    memoryLimitBytes: reuse
+      ? reuse.memoryLimitBytes
+      : memDir
+        ? limitBytes(read(join(memDir, "memory.limit_in_bytes")))
+        : undefined,
     oomKills: oom.get("oom_kill"),
     cpuPressure: v2 ? parsePressure(read(join(v2, "cpu.pressure"))).some : undefined,
     memoryPressure: v2 ? parsePressure(read(join(v2, "memory.pressure"))).some : undefined,
-    ioPressure: v2 ? parsePressure(read(join(v2, "io.pressure"))).some : undefined,
     pids: parsePids(pidsText),
   };
 }

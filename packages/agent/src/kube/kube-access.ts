@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Agent as HttpsAgent } from "node:https";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { parse } from "yaml";
 
 /** Where the API server is and how to authenticate, from in-cluster files or a kubeconfig. */
 export interface KubeAccess {
@@ -15,15 +14,21 @@ export interface KubeAccess {
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** The pod's ServiceAccount: KUBERNETES_SERVICE_HOST/PORT, its token and CA. */
-export function inClusterAccess(env: NodeJS.ProcessEnv = process.env, saDir = SA_DIR): KubeAccess {
+export function inClusterAccess(
+  env: NodeJS.ProcessEnv = process.env,
+  files: { readonly tokenFile: string; readonly caFile: string } = {
+    tokenFile: `${SA_DIR}/token`,
+    caFile: `${SA_DIR}/ca.crt`,
+  },
+): KubeAccess {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? "443";
   if (!host) throw new Error("not in a cluster: KUBERNETES_SERVICE_HOST is not set");
   const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return {
     server,
-    token: () => readFileSync(`${saDir}/token`, "utf8").trim(),
-    agent: new HttpsAgent({ ca: readFileSync(`${saDir}/ca.crt`), keepAlive: true }),
+    token: () => readFileSync(files.tokenFile, "utf8").trim(),
+    agent: new HttpsAgent({ ca: readFileSync(files.caFile), keepAlive: true }),
   };
 }
 
@@ -56,7 +61,9 @@ interface KubeconfigFile {
  * Reads the current context of a kubeconfig: server, CA, and a token (inline or file) or a client
  * certificate. Exec plugins and auth providers are not supported (an agent runs in-cluster).
  */
-export function kubeconfigAccess(path: string): KubeAccess {
+export async function kubeconfigAccess(path: string): Promise<KubeAccess> {
+  // loaded only when a kubeconfig is used (development, tests): in-cluster agents never need it
+  const { parse } = await import("yaml");
   const file = parse(readFileSync(path, "utf8")) as KubeconfigFile;
   const contextName = file["current-context"];
   const context = file.contexts?.find((c) => c.name === contextName)?.context ?? file.contexts?.[0]?.context;

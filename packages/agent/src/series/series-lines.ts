@@ -1,5 +1,5 @@
 import { type CgroupCounters } from "@causeway/ebpf-helper";
-import { sampleLine } from "@causeway/remote-write";
+import { escapeLabelValue, sampleLine } from "@causeway/remote-write";
 import { type CgroupStats } from "../cgroup/cgroup-stats.js";
 import { type NodeStats } from "../node/node-stats.js";
 
@@ -37,50 +37,39 @@ export function containerSeries(
   ts: number,
 ): string[] {
   const out: string[] = [];
-  push(
-    out,
-    "causeway_container_cpu_usage_seconds_total",
-    labels,
-    s.cpuUsageNs !== undefined ? s.cpuUsageNs / 1e9 : undefined,
-    ts,
-  );
-  push(out, "causeway_container_cpu_cfs_periods_total", labels, s.cpuPeriods, ts);
-  push(out, "causeway_container_cpu_cfs_throttled_periods_total", labels, s.cpuThrottledPeriods, ts);
-  push(
-    out,
-    "causeway_container_cpu_cfs_throttled_seconds_total",
-    labels,
-    s.cpuThrottledNs !== undefined ? s.cpuThrottledNs / 1e9 : undefined,
-    ts,
-  );
-  push(out, "causeway_container_cpu_limit_millicores", labels, s.cpuLimitMillicores, ts);
-  push(out, "causeway_container_cpu_request_millicores", labels, spec.cpuRequestMillicores, ts);
-  push(out, "causeway_container_memory_usage_bytes", labels, s.memoryUsageBytes, ts);
-  push(out, "causeway_container_memory_working_set_bytes", labels, s.memoryWorkingSetBytes, ts);
-  push(out, "causeway_container_memory_rss_bytes", labels, s.memoryRssBytes, ts);
-  push(out, "causeway_container_memory_limit_bytes", labels, s.memoryLimitBytes, ts);
-  push(out, "causeway_container_memory_request_bytes", labels, spec.memoryRequestBytes, ts);
-  push(out, "causeway_container_oom_kills_total", labels, s.oomKills, ts);
-  push(out, "causeway_container_restarts_total", labels, spec.restartCount, ts);
-  push(out, "causeway_container_processes", labels, s.pids.length, ts);
+  // the same labels on every line: escape them once
+  const body = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
+  const stamp = ` ${Math.round(ts)}`;
+  const add = (name: string, value: number | null | undefined, extra = ""): void => {
+    if (value === undefined || value === null || !Number.isFinite(value)) return;
+    out.push(`${name}{${body}${extra}} ${value}${stamp}`);
+  };
+  const seconds = (ns: number | undefined): number | undefined => (ns !== undefined ? ns / 1e9 : undefined);
   const psi = (p: CgroupStats["cpuPressure"]): number | undefined => (p ? p.totalUs / 1e6 : undefined);
-  push(out, "causeway_container_pressure_cpu_waiting_seconds_total", labels, psi(s.cpuPressure), ts);
-  push(out, "causeway_container_pressure_memory_stalled_seconds_total", labels, psi(s.memoryPressure), ts);
-  push(out, "causeway_container_pressure_io_stalled_seconds_total", labels, psi(s.ioPressure), ts);
+  add("causeway_container_cpu_usage_seconds_total", seconds(s.cpuUsageNs));
+  add("causeway_container_cpu_cfs_periods_total", s.cpuPeriods);
+  add("causeway_container_cpu_cfs_throttled_periods_total", s.cpuThrottledPeriods);
+  add("causeway_container_cpu_cfs_throttled_seconds_total", seconds(s.cpuThrottledNs));
+  add("causeway_container_cpu_limit_millicores", s.cpuLimitMillicores);
+  add("causeway_container_cpu_request_millicores", spec.cpuRequestMillicores);
+  add("causeway_container_memory_usage_bytes", s.memoryUsageBytes);
+  add("causeway_container_memory_working_set_bytes", s.memoryWorkingSetBytes);
+  add("causeway_container_memory_rss_bytes", s.memoryRssBytes);
+  add("causeway_container_memory_limit_bytes", s.memoryLimitBytes);
+  add("causeway_container_memory_request_bytes", spec.memoryRequestBytes);
+  add("causeway_container_oom_kills_total", s.oomKills);
+  add("causeway_container_restarts_total", spec.restartCount);
+  add("causeway_container_processes", s.pids.length);
+  add("causeway_container_pressure_cpu_waiting_seconds_total", psi(s.cpuPressure));
+  add("causeway_container_pressure_memory_stalled_seconds_total", psi(s.memoryPressure));
   if (ebpf) {
-    push(out, "causeway_container_runq_delay_seconds_total", labels, ebpf.runqDelaySumNs / 1e9, ts);
-    push(out, "causeway_container_runq_waits_total", labels, ebpf.runqDelayCount, ts);
-    push(out, "causeway_container_tcp_retransmits_total", labels, ebpf.tcpRetransmits, ts);
-    push(out, "causeway_container_tcp_connects_total", [...labels, ["result", "ok"]], ebpf.tcpConnectsOk, ts);
-    push(
-      out,
-      "causeway_container_tcp_connects_total",
-      [...labels, ["result", "failed"]],
-      ebpf.tcpConnectsFailed,
-      ts,
-    );
-    push(out, "causeway_container_tcp_active_connections", labels, ebpf.tcpActive, ts);
-    push(out, "causeway_container_tcp_listening_sockets", labels, ebpf.tcpListening, ts);
+    add("causeway_container_runq_delay_seconds_total", ebpf.runqDelaySumNs / 1e9);
+    add("causeway_container_runq_waits_total", ebpf.runqDelayCount);
+    add("causeway_container_tcp_retransmits_total", ebpf.tcpRetransmits);
+    add("causeway_container_tcp_connects_total", ebpf.tcpConnectsOk, ',result="ok"');
+    add("causeway_container_tcp_connects_total", ebpf.tcpConnectsFailed, ',result="failed"');
+    add("causeway_container_tcp_active_connections", ebpf.tcpActive);
+    add("causeway_container_tcp_listening_sockets", ebpf.tcpListening);
   }
   return out;
 }

@@ -115,6 +115,7 @@ export class MediatorStream extends EventEmitter<MediatorStreamEvents> {
   #minWriteSpacingMs = 0;
   #nextWriteAtMs = 0;
   #ackWaiters: (() => void)[] = [];
+  #heartbeatIntervalMs: number;
 
   constructor(options: MediatorStreamOptions) {
     super();
@@ -127,6 +128,14 @@ export class MediatorStream extends EventEmitter<MediatorStreamEvents> {
     this.#delay = options.delay ?? realDelay;
     this.#newSessionId = options.newSessionId ?? (() => randomBytes(6).toString("hex"));
     this.#agentId = `${options.nodeName}/${this.#newSessionId()}`;
+    this.#heartbeatIntervalMs = options.heartbeatIntervalMs;
+  }
+
+  /** Changes the heartbeat interval (a ConfigUpdate from the mediator); applies at once. */
+  setHeartbeatInterval(ms: number): void {
+    if (ms <= 0 || ms === this.#heartbeatIntervalMs) return;
+    this.#heartbeatIntervalMs = ms;
+    if (this.#heartbeat) this.#startHeartbeat();
   }
 
   get agentId(): string {
@@ -185,7 +194,8 @@ export class MediatorStream extends EventEmitter<MediatorStreamEvents> {
   async stop(drainTimeoutMs = 0): Promise<void> {
     if (drainTimeoutMs > 0 && this.#session) await this.waitForAcks(drainTimeoutMs);
     this.#stop.abort();
-    this.#session?.call.end();
+    // acks were awaited above: cancel rather than wait for the mediator to end its side
+    this.#session?.call.cancel();
     this.#client?.close();
     await this.#running;
   }
@@ -407,7 +417,7 @@ export class MediatorStream extends EventEmitter<MediatorStreamEvents> {
         $case: "heartbeat",
         value: { unackedMessages: this.#buffer.size, droppedMessages: this.#dropped },
       });
-    }, this.#o.heartbeatIntervalMs);
+    }, this.#heartbeatIntervalMs);
     this.#heartbeat.unref();
   }
 

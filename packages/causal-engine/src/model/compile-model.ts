@@ -50,6 +50,8 @@ export interface CompiledEffect {
   readonly anchor: boolean;
   readonly hopDecay: number;
   readonly excludeSelf: boolean;
+  /** 0 when the model leaves it to the engine's `effectSilenceWeight`. */
+  readonly silenceWeight: number;
 }
 
 export interface CompiledMatcher {
@@ -167,6 +169,8 @@ export function compileModel(model: CausalModel): CompiledModel {
       if (!(e.probability > 0 && e.probability < 1)) problems.push(`${ew}: probability must be in (0, 1)`);
       if (e.hopDecay !== undefined && !(e.hopDecay > 0 && e.hopDecay <= 1))
         problems.push(`${ew}: hopDecay must be in (0, 1]`);
+      if (e.silenceWeight !== undefined && !(e.silenceWeight >= 1))
+        problems.push(`${ew}: silenceWeight must be at least 1`);
       const on = symptom >= 0 ? SYMPTOM_TYPES[e.symptom].on : "service";
       const symptomKinds = on === "service" ? [KIND.service, KIND.external] : [kindIndex(on)];
       return {
@@ -177,6 +181,7 @@ export function compileModel(model: CausalModel): CompiledModel {
         anchor: e.anchor === true,
         hopDecay: e.hopDecay ?? 0.5,
         excludeSelf: e.excludeSelf === true,
+        silenceWeight: e.silenceWeight ?? 0,
       };
     });
     if (!effects.some((e) => e.anchor))

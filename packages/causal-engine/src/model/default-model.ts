@@ -30,6 +30,14 @@ export const DEFAULT_MODEL: CausalModel = {
     memory_near_limit: 0.005,
     high_latency: 0.004,
     container_restarting: 0.004,
+    // Conditions Kubernetes or the kernel state outright are rarely raised for nothing.
+    node_memory_pressure: 0.0005,
+    node_disk_pressure: 0.0005,
+    node_cpu_pressure: 0.001,
+    node_not_ready: 0.0005,
+    oom_killed: 0.001,
+    image_pull_backoff: 0.0005,
+    hpa_at_max: 0.001,
   },
   rootCauses: [
     {
@@ -99,7 +107,13 @@ export const DEFAULT_MODEL: CausalModel = {
         "Container {entity} of {workload} uses far more CPU than it requested and starves the other containers on node {node} (CPU run-queue delay).",
       effects: [
         { symptom: "cpu_usage_high", path: [], probability: 0.9, anchor: true },
-        { symptom: "cpu_congested", path: CO_LOCATED_CONTAINERS, probability: 0.4, excludeSelf: true },
+        {
+          symptom: "cpu_congested",
+          path: CO_LOCATED_CONTAINERS,
+          probability: 0.4,
+          excludeSelf: true,
+          silenceWeight: 5,
+        },
         { symptom: "node_cpu_pressure", path: ["out:part-of", "out:runs-on"], probability: 0.25 },
         { symptom: "high_latency", path: CO_LOCATED_SERVICES, probability: 0.1 },
       ],
@@ -145,7 +159,7 @@ export const DEFAULT_MODEL: CausalModel = {
       type: "node_memory_pressure",
       title: "Node memory pressure",
       on: [{ kind: "node" }],
-      prior: 0.0005,
+      prior: 0.002,
       remediation: "cordon",
       summary:
         "Node {entity} is short of memory: the kubelet reports memory pressure, evicts pods and the kernel OOM-kills containers.",
@@ -160,7 +174,7 @@ export const DEFAULT_MODEL: CausalModel = {
       type: "node_cpu_pressure",
       title: "Node CPU pressure",
       on: [{ kind: "node" }],
-      prior: 0.0005,
+      prior: 0.002,
       remediation: "cordon",
       summary: "Node {entity} is short of CPU: runnable tasks across its containers wait for a CPU.",
       effects: [
@@ -173,7 +187,7 @@ export const DEFAULT_MODEL: CausalModel = {
       type: "node_disk_pressure",
       title: "Node disk pressure",
       on: [{ kind: "node" }],
-      prior: 0.0005,
+      prior: 0.002,
       remediation: "cordon",
       summary: "Node {entity} is short of disk space: the kubelet reports disk pressure and evicts pods.",
       effects: [
@@ -186,7 +200,7 @@ export const DEFAULT_MODEL: CausalModel = {
       type: "node_not_ready",
       title: "Node not ready",
       on: [{ kind: "node" }],
-      prior: 0.0005,
+      prior: 0.002,
       remediation: "cordon",
       summary: "Node {entity} is NotReady: its kubelet stopped reporting, so its pods are unreachable.",
       effects: [
@@ -212,7 +226,13 @@ export const DEFAULT_MODEL: CausalModel = {
       summary:
         "The network of node {entity} is losing packets: TCP retransmits and failed connections across the pods it runs.",
       effects: [
-        { symptom: "tcp_retransmits_high", path: PODS_ON_NODE, probability: 0.6, anchor: true },
+        {
+          symptom: "tcp_retransmits_high",
+          path: PODS_ON_NODE,
+          probability: 0.6,
+          anchor: true,
+          silenceWeight: 10,
+        },
         { symptom: "connection_failures", path: PODS_ON_NODE, probability: 0.3, anchor: true },
         { symptom: "high_latency", path: SERVICES_ON_NODE, probability: 0.2 },
       ],
@@ -269,7 +289,13 @@ export const DEFAULT_MODEL: CausalModel = {
         { symptom: "hpa_at_max", path: ["in:scales"], probability: 0.9, anchor: true },
         { symptom: "high_latency", path: SERVICES_OF_WORKLOAD, probability: 0.7, anchor: true },
         { symptom: "high_error_rate", path: SERVICES_OF_WORKLOAD, probability: 0.25 },
-        { symptom: "cpu_usage_high", path: ["pods", "in:part-of"], probability: 0.45, anchor: true },
+        {
+          symptom: "cpu_usage_high",
+          path: ["pods", "in:part-of"],
+          probability: 0.45,
+          anchor: true,
+          silenceWeight: 4,
+        },
         { symptom: "cpu_throttled", path: ["pods", "in:part-of"], probability: 0.2 },
         { symptom: "high_latency", path: CALLERS_OF_WORKLOAD, probability: 0.25 },
       ],

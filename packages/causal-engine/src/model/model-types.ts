@@ -41,6 +41,12 @@ export interface SymptomEffect {
   readonly hopDecay?: number;
   /** Leave out the root entity itself when the path leads back to it (co-located containers). */
   readonly excludeSelf?: boolean;
+  /**
+   * The symptoms one effect produces on many entities share the fault's severity, so their
+   * absences are not independent evidence: together they count at most as this many absences of
+   * the effect's likeliest symptom. Default: the engine's `effectSilenceWeight`.
+   */
+  readonly silenceWeight?: number;
 }
 
 /** How a root-cause type is remedied; the engine computes the exact change (remediation-proposals.ts). */

@@ -6,6 +6,7 @@ import { labelSelectorMatcher } from "../selectors.js";
 import { type StoreEvent, type StoredEntry, parseEntry } from "../store.js";
 import { allDaemonSets, reconcileDaemonSet } from "./daemonset-controller.js";
 import { reconcileDeployment } from "./deployment-controller.js";
+import { reconcileHpa } from "./hpa-controller.js";
 import { reconcileService } from "./endpointslice-controller.js";
 import { reconcileJob } from "./job-controller.js";
 import { SimulatedKubelet } from "./kubelet.js";
@@ -42,7 +43,7 @@ const ownerOf = (e: StoredEntry | undefined): Owner | undefined => {
 
 /**
  * Runs the controllers the suite relies on (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
- * EndpointSlice), the scheduler and the simulated kubelet, driven by store changes through one
+ * EndpointSlice, a metric-less HorizontalPodAutoscaler, default ServiceAccounts), the scheduler and the simulated kubelet, driven by store changes through one
  * de-duplicating work queue, plus the fault hooks.
  */
 export class ControllerManager {
@@ -133,11 +134,13 @@ export class ControllerManager {
       add("svc", e);
     }
     for (const e of s.entries(TYPES.nodes)) this.#queue.add(`node|${e.name}`);
+    for (const e of s.entries(TYPES.namespaces)) this.#queue.add(`ns|${e.name}`);
     for (const e of s.entries(TYPES.deployments)) add("deploy", e);
     for (const e of s.entries(TYPES.replicaSets)) add("rs", e);
     for (const e of s.entries(TYPES.statefulSets)) add("sts", e);
     for (const e of s.entries(TYPES.daemonSets)) add("ds", e);
     for (const e of s.entries(TYPES.jobs)) add("job", e);
+    for (const e of s.entries(TYPES.hpas)) add("hpa", e);
     for (const e of s.entries(TYPES.pods)) add(e.fields["spec.nodeName"] ? "kubelet" : "sched", e);
   }
 
@@ -154,13 +157,26 @@ export class ControllerManager {
     else m.set(e.name, labelSelectorMatcher({ matchLabels: selector }));
   }
 
+  /** Target changes concern the namespace's HPAs (few per namespace). */
+  #hpasIn(namespace: string): void {
+    for (const h of this.#server.store.entries(TYPES.hpas, { namespace }))
+      this.#queue.add(`hpa|${h.namespace}|${h.name}`);
+  }
+
   #onEvent(e: StoreEvent): void {
     const q = this.#queue;
     const key = (prefix: string, ns = e.entry.namespace, name = e.entry.name) =>
       q.add(`${prefix}|${ns}|${name}`);
     switch (e.type) {
+      case TYPES.namespaces:
+        if (e.eventType === "ADDED") q.add(`ns|${e.entry.name}`);
+        break;
       case TYPES.deployments:
         key("deploy");
+        this.#hpasIn(e.entry.namespace);
+        break;
+      case TYPES.hpas:
+        key("hpa");
         break;
       case TYPES.replicaSets: {
         key("rs");
@@ -170,6 +186,7 @@ export class ControllerManager {
       }
       case TYPES.statefulSets:
         key("sts");
+        this.#hpasIn(e.entry.namespace);
         break;
       case TYPES.daemonSets:
         key("ds");
@@ -247,12 +264,26 @@ export class ControllerManager {
         return reconcileJob(server, a, b as string);
       case "svc":
         return reconcileService(server, a, b as string);
+      case "hpa":
+        return reconcileHpa(server, a, b as string);
       case "sched":
         return this.#scheduler.schedule(a, b as string);
       case "kubelet":
         return this.kubelet.reconcilePod(a, b as string);
       case "node":
         this.kubelet.reconcileNode(a);
+        return;
+      case "ns":
+        // The ServiceAccount controller gives every namespace a "default" account.
+        if (
+          server.store.entry(TYPES.namespaces, undefined, a) &&
+          !server.store.entry(TYPES.serviceAccounts, a, "default")
+        )
+          server.create(
+            TYPES.serviceAccounts,
+            { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } },
+            a,
+          );
         return;
       default:
         return;

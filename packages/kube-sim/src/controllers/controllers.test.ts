@@ -301,4 +301,35 @@ describe("simulated controllers and kubelet", () => {
     await waitFor(() => pods((p) => p.metadata.labels?.app === "api").length === 0, { what: "pods gone" });
     expect(store().list(TYPES.replicaSets, "app")).toHaveLength(0);
   });
+
+  it("keeps an HPA's target within its bounds and reports when it is at its maximum", async () => {
+    sim.server.seed({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "app" },
+      spec: { replicas: 5, selector: { matchLabels: { app: "web" } }, template: template({ app: "web" }) },
+    });
+    sim.server.seed({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "app" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 2,
+        maxReplicas: 4,
+      },
+    });
+    await waitFor(
+      () =>
+        get(TYPES.deployments, "web").status?.availableReplicas === 4 &&
+        get(TYPES.hpas, "web").status?.currentReplicas === 4,
+      { what: "scaled to the maximum" },
+    );
+    const hpa = get(TYPES.hpas, "web");
+    expect(hpa.status).toMatchObject({ currentReplicas: 4, desiredReplicas: 4 });
+    expect(hpa.status.conditions.find((c: any) => c.type === "ScalingLimited")).toMatchObject({
+      status: "True",
+      reason: "TooManyReplicas",
+    });
+  });
 });

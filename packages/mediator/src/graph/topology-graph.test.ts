@@ -51,7 +51,7 @@ describe("TopologyGraph", () => {
     expect(changes.length).toBe(before);
     g.removeEntity("node/n");
     expect(g.relationCount).toBe(0);
-    expect(g.incoming("node/n").size).toBe(0);
+    expect(g.incoming("node/n")).toHaveLength(0);
     expect(changes).toEqual([
       "upsert-entity",
       "upsert-entity",

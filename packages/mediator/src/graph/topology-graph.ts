@@ -10,7 +10,8 @@ export interface GraphEntity {
   /** Empty for cluster-scoped entities. */
   readonly namespace: string;
   attributes: Record<string, string>;
-  sources: GraphSource[];
+  /** Shared and frozen: replaced, never changed in place. */
+  sources: readonly GraphSource[];
   updatedUnixMs: number;
 }
 
@@ -20,7 +21,7 @@ export interface GraphRelation {
   readonly toId: string;
   readonly type: string;
   attributes: Record<string, string>;
-  sources: GraphSource[];
+  sources: readonly GraphSource[];
   updatedUnixMs: number;
 }
 
@@ -75,7 +76,8 @@ const SHARED_VALUE_KEYS: ReadonlySet<string> = new Set([
   "source",
 ]);
 
-const EMPTY: ReadonlySet<GraphRelation> = new Set();
+const EMPTY: readonly GraphRelation[] = Object.freeze([]);
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
  * The live topology: entities with stable ids and typed, directed relations, each carrying the
@@ -86,8 +88,11 @@ const EMPTY: ReadonlySet<GraphRelation> = new Set();
 export class TopologyGraph {
   readonly #entities = new Map<string, GraphEntity>();
   readonly #relations = new Map<string, GraphRelation>();
-  readonly #out = new Map<string, Set<GraphRelation>>();
-  readonly #in = new Map<string, Set<GraphRelation>>();
+  // Adjacency as small arrays: most entities have one to three relations, where a Set costs far more.
+  readonly #out = new Map<string, GraphRelation[]>();
+  readonly #in = new Map<string, GraphRelation[]>();
+  /** One shared array per distinct list of sources (most entities share ["kubernetes"]). */
+  readonly #sourceLists = new Map<string, readonly string[]>();
   readonly #byKind = new Map<string, Set<string>>();
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #listeners: GraphListener[] = [];
@@ -178,12 +183,22 @@ export class TopologyGraph {
     return [...this.#byKind.keys()];
   }
 
-  outgoing(id: string): ReadonlySet<GraphRelation> {
+  outgoing(id: string): readonly GraphRelation[] {
     return this.#out.get(id) ?? EMPTY;
   }
 
-  incoming(id: string): ReadonlySet<GraphRelation> {
+  incoming(id: string): readonly GraphRelation[] {
     return this.#in.get(id) ?? EMPTY;
+  }
+
+  #sources(list: readonly string[]): string[] {
+    const key = list.join("\u0000");
+    let shared = this.#sourceLists.get(key);
+    if (!shared) {
+      shared = Object.freeze(list.map((s) => this.#strings.intern(s)));
+      this.#sourceLists.set(key, shared);
+    }
+    return shared as string[];
   }
 
   /** Ids of the entities `id` points to with relations of `type`. */
@@ -215,7 +230,7 @@ export class TopologyGraph {
         name: input.name,
         namespace: this.#strings.intern(input.namespace ?? ""),
         attributes: attrs,
-        sources: [this.#strings.intern(source)],
+        sources: this.#sources([source]),
         updatedUnixMs: now,
       };
       this.#entities.set(entity.id, entity);
@@ -227,7 +242,7 @@ export class TopologyGraph {
     }
     let changed = false;
     if (!existing.sources.includes(source)) {
-      existing.sources = [...existing.sources, this.#strings.intern(source)];
+      existing.sources = this.#sources([...existing.sources, source]);
       this.#sourceIndex(source)?.entities.add(existing.id);
       changed = true;
     }
@@ -250,7 +265,7 @@ export class TopologyGraph {
     const entity = this.#entities.get(id);
     if (!entity || !entity.sources.includes(source)) return;
     if (entity.sources.length > 1) {
-      entity.sources = entity.sources.filter((s) => s !== source);
+      entity.sources = this.#sources(entity.sources.filter((s) => s !== source));
       this.#dropFromSource(source, "entities", id);
       return;
     }
@@ -281,26 +296,28 @@ export class TopologyGraph {
         toId: input.toId,
         type: this.#strings.intern(input.type),
         attributes: attrs,
-        sources: [this.#strings.intern(source)],
+        sources: this.#sources([source]),
         updatedUnixMs: now,
       };
       this.#relations.set(key, relation);
-      this.#adjacent(this.#out, relation.fromId).add(relation);
-      this.#adjacent(this.#in, relation.toId).add(relation);
+      this.#adjacent(this.#out, relation.fromId).push(relation);
+      this.#adjacent(this.#in, relation.toId).push(relation);
       this.#sourceIndex(source)?.relations.add(key);
       this.#emit({ op: "upsert-relation", relation });
       return;
     }
     let changed = false;
     if (!existing.sources.includes(source)) {
-      existing.sources = [...existing.sources, this.#strings.intern(source)];
+      existing.sources = this.#sources([...existing.sources, source]);
       this.#sourceIndex(source)?.relations.add(key);
       changed = true;
     }
-    const next = { ...existing.attributes, ...attrs };
-    if (!sameAttributes(next, existing.attributes)) {
-      existing.attributes = next;
-      changed = true;
+    if (Object.keys(attrs).length > 0) {
+      const next = { ...existing.attributes, ...attrs };
+      if (!sameAttributes(next, existing.attributes)) {
+        existing.attributes = next;
+        changed = true;
+      }
     }
     existing.updatedUnixMs = now;
     if (changed) this.#emit({ op: "upsert-relation", relation: existing });
@@ -310,7 +327,7 @@ export class TopologyGraph {
     const relation = this.#relations.get(relationKey(fromId, toId, type));
     if (!relation || !relation.sources.includes(source)) return;
     if (relation.sources.length > 1) {
-      relation.sources = relation.sources.filter((s) => s !== source);
+      relation.sources = this.#sources(relation.sources.filter((s) => s !== source));
       this.#dropFromSource(source, "relations", relation.key);
       return;
     }
@@ -354,14 +371,24 @@ export class TopologyGraph {
   #removeRelation(relation: GraphRelation): void {
     if (!this.#relations.delete(relation.key)) return;
     for (const source of relation.sources) this.#dropFromSource(source, "relations", relation.key);
-    this.#out.get(relation.fromId)?.delete(relation);
-    if (this.#out.get(relation.fromId)?.size === 0) this.#out.delete(relation.fromId);
-    this.#in.get(relation.toId)?.delete(relation);
-    if (this.#in.get(relation.toId)?.size === 0) this.#in.delete(relation.toId);
+    this.#detach(this.#out, relation.fromId, relation);
+    this.#detach(this.#in, relation.toId, relation);
     this.#emit({ op: "delete-relation", relation });
   }
 
+  #detach(map: Map<string, GraphRelation[]>, id: string, relation: GraphRelation): void {
+    const list = map.get(id);
+    if (!list) return;
+    const i = list.indexOf(relation);
+    if (i < 0) return;
+    // Order does not matter: move the last one into the hole.
+    const last = list.pop() as GraphRelation;
+    if (i < list.length) list[i] = last;
+    if (list.length === 0) map.delete(id);
+  }
+
   #internAttributes(attrs: Readonly<Record<string, string>>): Record<string, string> {
+    if (Object.keys(attrs).length === 0) return NO_ATTRIBUTES;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(attrs)) {
       const key = this.#strings.intern(k);
@@ -370,10 +397,10 @@ export class TopologyGraph {
     return out;
   }
 
-  #adjacent(map: Map<string, Set<GraphRelation>>, id: string): Set<GraphRelation> {
-    let set = map.get(id);
-    if (!set) map.set(id, (set = new Set()));
-    return set;
+  #adjacent(map: Map<string, GraphRelation[]>, id: string): GraphRelation[] {
+    let list = map.get(id);
+    if (!list) map.set(id, (list = []));
+    return list;
   }
 
   #index(map: Map<string, Set<string>>, key: string, id: string): void {

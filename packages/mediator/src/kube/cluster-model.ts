@@ -126,6 +126,7 @@ export class ClusterModel {
   readonly #maxEvents: number;
   /** Entity ids touched since a relist began, per resource kind. */
   readonly #resync = new Map<ResourceKind, Set<string>>();
+  readonly #onNodeDeleted: ((nodeName: string) => void) | undefined;
 
   constructor(options: {
     readonly graph: TopologyGraph;
@@ -134,7 +135,10 @@ export class ClusterModel {
     readonly windows?: Partial<ClusterSymptomWindows>;
     readonly clock?: () => number;
     readonly maxWarningEvents?: number;
+    /** Called when a node leaves the cluster (its agents' reports can go too). */
+    readonly onNodeDeleted?: (nodeName: string) => void;
   }) {
+    this.#onNodeDeleted = options.onNodeDeleted;
     this.#graph = options.graph;
     this.#symptoms = options.symptoms;
     this.#ips = options.ips;
@@ -177,9 +181,10 @@ export class ClusterModel {
   apply(kind: ResourceKind, type: "upsert" | "delete", object: SlimObject): void {
     switch (kind) {
       case "node":
-        return type === "upsert"
-          ? this.#upsertNode(object as SlimNode)
-          : this.#deleteSimple(kind, entityId.node(object.metadata.name));
+        if (type === "upsert") return this.#upsertNode(object as SlimNode);
+        this.#deleteSimple(kind, entityId.node(object.metadata.name));
+        this.#onNodeDeleted?.(object.metadata.name);
+        return;
       case "pod":
         return type === "upsert" ? this.#upsertPod(object as SlimPod) : this.#deletePod(object as SlimPod);
       case "service":
@@ -314,7 +319,6 @@ export class ClusterModel {
         cattrs.ready = String(status.ready);
         setIf(cattrs, "waiting_reason", status.waitingReason);
         setIf(cattrs, "last_terminated_reason", status.lastTerminatedReason);
-        setIf(cattrs, "container_id", status.containerId);
       }
       this.#graph.upsertEntity(
         KUBERNETES_SOURCE,

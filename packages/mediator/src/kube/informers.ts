@@ -173,11 +173,15 @@ export class InformerSet {
           : {};
         const { items, resourceVersion } = await o.api.listAll(resource.path, o.listPageSize, slim, query);
         running.lists++;
-        o.model.beginResync(resource.kind);
+        // Only the first list can find objects the informer never saw (those restored from a
+        // snapshot); later relists report deletions themselves (the informer diffs its cache).
+        const first = running.lists === 1;
+        if (first) o.model.beginResync(resource.kind);
         // The informer applies the list synchronously once this promise settles; the sweep runs after.
         setImmediate(() => {
-          const removed = o.model.endResync(resource.kind);
+          const removed = first ? o.model.endResync(resource.kind) : 0;
           if (!running.synced) o.log.info({ kind: resource.kind, objects: items.length }, "informer synced");
+          else o.log.info({ kind: resource.kind, objects: items.length }, "informer relisted");
           if (removed > 0)
             o.log.info({ kind: resource.kind, removed }, "removed objects deleted while not watching");
           running.synced = true;

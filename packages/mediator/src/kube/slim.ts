@@ -6,7 +6,6 @@
 export interface SlimOwner {
   readonly kind: string;
   readonly name: string;
-  readonly uid: string;
 }
 
 export interface SlimMeta {
@@ -47,7 +46,6 @@ export interface SlimContainerStatus {
   readonly terminatedReason?: string;
   readonly lastTerminatedReason?: string;
   readonly lastTerminatedAt?: string;
-  readonly containerId?: string;
 }
 
 export interface SlimPod extends SlimObject {
@@ -167,7 +165,6 @@ export function slimMeta(raw: unknown): SlimMeta {
   const owners = arr(m.ownerReferences).map((o) => ({
     kind: String(o.kind ?? ""),
     name: String(o.name ?? ""),
-    uid: String(o.uid ?? ""),
   }));
   return {
     name: String(m.name ?? ""),
@@ -208,7 +205,8 @@ export function slimPod(raw: unknown): SlimPod {
     ...opt("phase", str(status.phase)),
     ...opt("podIP", str(status.podIP)),
     ...opt("qosClass", str(status.qosClass)),
-    conditions: conditions(status.conditions),
+    // Only scheduling is read from a pod's conditions.
+    conditions: conditions(status.conditions).filter((c) => c.type === "PodScheduled" && c.status !== "True"),
     containerStatuses: arr(status.containerStatuses).map((c) => {
       const state = obj(c.state);
       const last = obj(obj(c.lastState).terminated);
@@ -220,7 +218,6 @@ export function slimPod(raw: unknown): SlimPod {
         ...opt("terminatedReason", str(obj(state.terminated).reason)),
         ...opt("lastTerminatedReason", str(last.reason)),
         ...opt("lastTerminatedAt", str(last.finishedAt)),
-        ...opt("containerId", str(c.containerID)),
       };
     }),
   };

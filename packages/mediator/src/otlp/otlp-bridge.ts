@@ -1,4 +1,4 @@
-import { type CallEdge, type ServiceKey, type ServiceSymptomChange } from "@causeway/otlp-receiver";
+import type { CallEdge, ServiceKey, ServiceSymptomChange } from "@causeway/otlp-receiver";
 import { type IpIndex } from "../graph/ip-index.js";
 import { type TopologyGraph } from "../graph/topology-graph.js";
 import { type SymptomStore } from "../symptoms/symptom-store.js";

@@ -1,0 +1,6 @@
+export {
+  UI_ASSETS_DIR,
+  createUiHandler,
+  type UiHandler,
+  type UiHandlerOptions,
+} from "./server/ui-handler.js";

@@ -22,6 +22,7 @@ import {
 } from "@causeway/protocol";
 import { RemediationLifecycle, executorServiceHandlers, kubeAccessReviewer } from "@causeway/remediation";
 import { createLogger, type Logger } from "@causeway/runtime";
+import { createUiHandler } from "@causeway/ui";
 import { AgentIngest } from "./agents/agent-ingest.js";
 import { AgentRegistry } from "./agents/agent-registry.js";
 import {
@@ -417,7 +418,14 @@ export class Mediator {
       remediation: { lifecycle: this.#lifecycle, audit: this.#audit, publicKeyPem },
       log: log.child({ module: "http" }),
     });
-    this.#http = createApiServer(handler, tls ? { cert: tls.cert, key: tls.key } : undefined) as HttpServer;
+    // The web UI at /ui (@causeway/ui); everything else is the API.
+    const ui = createUiHandler();
+    this.#http = createApiServer(
+      (req, res) => {
+        if (!ui(req, res)) handler(req, res);
+      },
+      tls ? { cert: tls.cert, key: tls.key } : undefined,
+    ) as HttpServer;
     const httpPort = await listenHttp(this.#http, c.http.host, c.http.port);
     this.#ports = { grpc: grpcPort, http: httpPort, otlpGrpc: otlpGrpcPort, otlpHttp: otlpHttpPort };
 

@@ -205,6 +205,31 @@ describe.skipIf(skip)("local stack faults and clean-up", () => {
   });
 });
 
+describe.skipIf(skip)("local stack in degraded mode", () => {
+  it("runs the demo on loopback addresses without cgroups, namespaces or eBPF, and says what is missing", async () => {
+    const t = await startStackForTest({ mode: "degraded" });
+    const pids = t.pids();
+    try {
+      expect(t.stack.capabilities).toMatchObject({ mode: "degraded", ebpf: false });
+      expect(t.progress.join("")).toContain("degraded: degraded mode requested");
+      expect(t.stack.urls.otlpGrpc).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      const pods = t.stack.status().pods;
+      expect(pods).toHaveLength(5);
+      expect(pods.every((p) => p.ready && /^127\.0\.1\.\d+$/.test(p.ip))).toBe(true);
+      const { agents } = await api<{ agents: { ebpf: boolean; connected: boolean }[] }>(t.stack, "/agents");
+      expect(agents).toMatchObject([{ ebpf: false, connected: true }]);
+      expect(await control(t, "POST", "/faults/loss", "{}")).toMatchObject({
+        status: 503,
+        body: { error: { code: "CW_UNAVAILABLE" } },
+      });
+      expect(existsSync("/sys/class/net/causeway0")).toBe(false);
+    } finally {
+      await t.cleanup();
+    }
+    expect(leftovers(t.stack, pids)).toEqual([]);
+  });
+});
+
 describe.skipIf(skip)("local stack after a crash", () => {
   it("removes the processes, cgroups and namespaces a SIGKILLed run left behind, at the next start", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "causeway-crash-"));

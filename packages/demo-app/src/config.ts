@@ -57,6 +57,7 @@ export type LoadGeneratorConfig = z.output<typeof loadGeneratorConfigSchema>;
 
 const ENV: Readonly<Record<string, string>> = {
   DEMO_SERVICE: "service",
+  DEMO_HOST: "host",
   DEMO_PORT: "port",
   DEMO_NAMESPACE: "namespace",
   DEMO_APP_VERSION: "version",
@@ -85,5 +86,6 @@ export function loadLoadGeneratorConfig(
 ): Readonly<LoadGeneratorConfig> {
   const raw = mergeConfigLayers(readEnv(env, ENV), parseFlags(argv));
   delete raw.port;
+  delete raw.host;
   return parseConfig("demo-loadgen", loadGeneratorConfigSchema, raw);
 }

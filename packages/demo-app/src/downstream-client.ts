@@ -49,8 +49,11 @@ export function callDownstream(options: {
     return result;
   };
   const endpoint = options.directory.pick(options.namespace, call.service);
-  if (!endpoint)
+  if (!endpoint) {
+    // The directory may be older than the service (a fresh start): read it again for the next call.
+    void options.directory.refresh();
     return Promise.resolve(finish({ ok: false, status: 0, error: `no ready endpoint of ${host}` }));
+  }
   span.setAttribute("network.peer.address", endpoint.ip);
   span.setAttribute("network.peer.port", endpoint.port);
   const headers: Record<string, string> = { host, "content-length": "0" };

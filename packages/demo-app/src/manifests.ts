@@ -47,6 +47,9 @@ function container(
       field("K8S_POD_NAME", "metadata.name"),
       field("K8S_POD_UID", "metadata.uid"),
       field("K8S_NODE_NAME", "spec.nodeName"),
+      // Listen on the pod's own address: pods sharing the host's network (the local stack's
+      // degraded mode) then still each have their port 8080.
+      field("DEMO_HOST", "status.podIP"),
       { name: "DEMO_ENDPOINTS_FILE", value: o.endpointsFile },
       { name: "DEMO_FAULTS_FILE", value: o.faultsFile },
       { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: o.otlpEndpoint },

@@ -6,12 +6,13 @@ import { buildHelper } from "./support/helper-harness.js";
 
 const skip = skipUnless("ebpf helper lifecycle", checkRoot(), checkBtf());
 
-/** Names of the helper's programs currently loaded in the kernel. */
-function loadedHelperPrograms(): string[] {
+/** Ids of the helper's programs (named cw_*) currently loaded in the kernel, by any process. */
+function loadedHelperPrograms(): number[] {
   const progs = JSON.parse(execFileSync("bpftool", ["prog", "show", "--json"], { encoding: "utf8" })) as {
+    id: number;
     name?: string;
   }[];
-  return progs.map((p) => p.name ?? "").filter((n) => n.startsWith("cw_"));
+  return progs.filter((p) => (p.name ?? "").startsWith("cw_")).map((p) => p.id);
 }
 
 describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
@@ -46,6 +47,8 @@ describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
   ] as const)(
     "reports events with %s, and detaches everything on SIGTERM",
     async (_name, flags, expected) => {
+      // Other helpers (other tests, an agent) may run at the same time: track only this one's programs.
+      const before = new Set(loadedHelperPrograms());
       const helper = spawn(defaultHelperPath(), ["--interval-ms", "100", ...flags], {
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -58,7 +61,8 @@ describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
 
       const hello = await waitFor(() => records.find((r) => r.kind === "hello"), { what: "hello" });
       expect(hello).toMatchObject(expected);
-      expect(loadedHelperPrograms().length).toBeGreaterThan(0);
+      const ours = loadedHelperPrograms().filter((id) => !before.has(id));
+      expect(ours.length).toBeGreaterThan(0);
 
       const probe = spawnSync("sh", ["-c", "exit 7"]);
       await waitFor(
@@ -74,7 +78,7 @@ describe.skipIf(skip)("eBPF helper: lifecycle and fallbacks", () => {
       helper.kill("SIGTERM");
       expect(await exited).toBe(HELPER_EXIT_CODES.ok);
       // the kernel frees programs shortly after their last reference goes (RCU)
-      await waitFor(() => loadedHelperPrograms().length === 0, {
+      await waitFor(() => !loadedHelperPrograms().some((id) => ours.includes(id)), {
         what: "the helper's programs to be unloaded",
       });
     },

@@ -176,6 +176,34 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(sets.filter((rs) => rs.spec.replicas > 0)).toHaveLength(1);
   });
 
+  it("cordons and drains a node through the Eviction API, which a PodDisruptionBudget can refuse", async () => {
+    await kubectl(
+      "create",
+      "poddisruptionbudget",
+      "-n",
+      "shop",
+      "web",
+      "--selector=app=web",
+      "--min-available=3",
+    );
+    const pods = await json("get", "pods", "-n", "shop", "-l", "app=web");
+    const node = pods.items[0].spec.nodeName as string;
+    const blocked = await kubectl("drain", node, "--ignore-daemonsets", "--timeout=2s").catch(
+      (e: Error) => e.message,
+    );
+    expect(blocked).toMatch(/error when evicting pods\/"web-/);
+    expect((await json("get", "node", node)).spec.unschedulable).toBe(true);
+    await kubectl("delete", "poddisruptionbudget", "-n", "shop", "web");
+    expect(await kubectl("drain", node, "--ignore-daemonsets", "--timeout=20s")).toContain(
+      `node/${node} drained`,
+    );
+    await kubectl("rollout", "status", "-n", "shop", "deployment/web", "--timeout=30s");
+    const after = await json("get", "pods", "-n", "shop", "-l", "app=web");
+    expect(after.items).toHaveLength(3);
+    for (const p of after.items) expect(p.spec.nodeName).not.toBe(node);
+    await kubectl("uncordon", node);
+  });
+
   it("answers auth can-i from RBAC, creates tokens that authenticate, and deletes with garbage collection", async () => {
     expect((await kubectl("auth", "can-i", "delete", "pods", "-n", "shop")).trim()).toBe("yes");
     await kubectl("create", "serviceaccount", "-n", "shop", "viewer");
@@ -224,6 +252,54 @@ describe.skipIf(skip)("kube-sim with the real kubectl", () => {
     expect(after.trim()).toBe("");
     const missing = await kubectl("get", "deployment", "-n", "shop", "web").catch((e: Error) => e.message);
     expect(missing).toContain('deployments.apps "web" not found');
+  });
+
+  it("takes kubectl's generators, whose typed clients send protobuf: create deployment/job/secret, expose", async () => {
+    await kubectl(
+      "create",
+      "deployment",
+      "-n",
+      "shop",
+      "api",
+      "--image=registry.example.com/api:2",
+      "--replicas=2",
+      "--port=8080",
+    );
+    await kubectl("rollout", "status", "-n", "shop", "deployment/api", "--timeout=30s");
+    const d = await json("get", "deployment", "-n", "shop", "api");
+    expect(d.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: "api" } } });
+    expect(d.spec.template.spec.containers[0]).toMatchObject({
+      name: "api",
+      image: "registry.example.com/api:2",
+      ports: [{ containerPort: 8080, protocol: "TCP" }],
+    });
+    await kubectl("expose", "deployment", "-n", "shop", "api", "--port=80", "--target-port=8080");
+    expect((await json("get", "service", "-n", "shop", "api")).spec).toMatchObject({
+      selector: { app: "api" },
+      ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }],
+    });
+    await kubectl("create", "job", "-n", "shop", "once", "--image=busybox:1.36", "--", "echo", "hi");
+    expect(
+      await kubectl("wait", "-n", "shop", "--for=condition=Complete", "job/once", "--timeout=30s"),
+    ).toContain("condition met");
+    await kubectl("create", "secret", "generic", "-n", "shop", "creds", "--from-literal=user=admin");
+    expect((await json("get", "secret", "-n", "shop", "creds")).data).toEqual({
+      user: Buffer.from("admin").toString("base64"),
+    });
+    await kubectl("delete", "deployment,service,job", "-n", "shop", "api", "once", "--ignore-not-found");
+  });
+
+  it("accepts server-side apply (simplified: no field ownership) for create and update", async () => {
+    const file = join(dir, "settings.yaml");
+    const cm = (mode: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {mode: ${mode}}\n`;
+    await writeFile(file, cm("a"));
+    expect(await kubectl("apply", "--server-side", "-f", file)).toContain(
+      "configmap/settings serverside-applied",
+    );
+    await writeFile(file, cm("b"));
+    await kubectl("apply", "--server-side", "-f", file);
+    expect((await json("get", "configmap", "-n", "shop", "settings")).data).toEqual({ mode: "b" });
   });
 
   it("works against the standalone CLI: it generates a cluster and writes the kubeconfig kubectl uses", async () => {

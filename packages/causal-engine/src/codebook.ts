@@ -1,10 +1,11 @@
 import {
+  EFFECT_SLOTS,
   ROOT_CAUSE_SLOTS,
   SYMPTOM_SLOTS,
   type CompiledModel,
   type CompiledRootCause,
 } from "./model/compile-model.js";
-import { walkForward, walkReverse } from "./path-walk.js";
+import { entityFact, walkForward, walkReverse } from "./path-walk.js";
 import { type TopologyGraph } from "./topology-graph.js";
 
 /** Numeric key of a symptom slot: one symptom type on one entity. */
@@ -17,6 +18,10 @@ export function symptomKeyEntity(key: number): number {
 export function symptomKeyType(key: number): number {
   return key % SYMPTOM_SLOTS;
 }
+/** Numeric key of one anchor effect's support for one root-cause instance. */
+export function supportKey(candidate: number, effect: number): number {
+  return candidate * EFFECT_SLOTS + effect;
+}
 /** Numeric key of a root-cause instance: one root-cause type on one entity. */
 export function candidateKey(entity: number, rootCause: number): number {
   return entity * ROOT_CAUSE_SLOTS + rootCause;
@@ -28,7 +33,7 @@ export interface Signature {
   readonly entries: Map<number, number>;
   /** The same symptoms grouped by the model effect that produces them (one group per effect). */
   readonly groups: readonly EffectGroup[];
-  /** Entities the signature depends on. */
+  /** Topology facts the row depends on (`path-walk.ts`). */
   readonly footprint: number[];
 }
 
@@ -46,9 +51,14 @@ export interface EffectGroup {
  * inside their footprint invalidates them (docs/adr/0020).
  */
 export class Codebook {
+  /**
+   * @param minProbability rows keep only symptoms at least this likely: propagation that fades
+   * below it (distant callers) is cut, which keeps rows and incidents small.
+   */
   constructor(
     readonly graph: TopologyGraph,
     readonly model: CompiledModel,
+    readonly minProbability = 0,
   ) {}
 
   /** Whether a root-cause type can sit on this entity. */
@@ -67,76 +77,93 @@ export class Codebook {
   /** The expected symptom signature of root-cause type `rootCause` on `entity`. */
   signature(rootCause: CompiledRootCause, entity: number): Signature {
     const g = this.graph;
-    const footprint = new Set<number>([entity]);
+    const footprint = new Set<number>();
     const entries = new Map<number, number>();
     const groups: EffectGroup[] = [];
     for (const effect of rootCause.effects) {
       const group: EffectGroup = { keys: [], probabilities: [], silenceWeight: effect.silenceWeight };
-      walkForward(g, effect.steps, entity, effect.hopDecay, footprint, (reached, factor) => {
-        if (effect.excludeSelf && reached === entity) return;
-        const kind = g.kinds[reached] as number;
-        if (!effect.symptomKinds.includes(kind)) return;
-        const key = symptomKey(reached, effect.symptom);
-        const p = effect.probability * factor;
-        group.keys.push(key);
-        group.probabilities.push(p);
-        const prior = entries.get(key);
-        // Two effects reaching the same symptom combine as independent causes (noisy-OR).
-        entries.set(key, prior === undefined ? p : 1 - (1 - prior) * (1 - p));
-      });
+      walkForward(
+        g,
+        effect.steps,
+        entity,
+        effect.hopDecay,
+        footprint,
+        (reached, factor) => {
+          if (effect.excludeSelf && reached === entity) return;
+          footprint.add(entityFact(reached));
+          const kind = g.kinds[reached] as number;
+          if (!effect.symptomKinds.includes(kind)) return;
+          const key = symptomKey(reached, effect.symptom);
+          const p = effect.probability * factor;
+          group.keys.push(key);
+          group.probabilities.push(p);
+          const prior = entries.get(key);
+          // Two effects reaching the same symptom combine as independent causes (noisy-OR).
+          entries.set(key, prior === undefined ? p : 1 - (1 - prior) * (1 - p));
+        },
+        this.minProbability / effect.probability,
+      );
       if (group.keys.length > 0) groups.push(group);
     }
     return { entries, groups, footprint: [...footprint] };
   }
 
   /**
-   * The root-cause instances an active symptom anchors, as candidate keys, and the entities that
-   * derivation read.
+   * The root-cause instances an active symptom anchors, as candidate keys; the support it gives
+   * to anchors that need several symptoms (support keys); and the entities that derivation read.
    */
-  anchors(symptom: number, entity: number): { candidates: number[]; footprint: number[] } {
+  anchors(
+    symptom: number,
+    entity: number,
+  ): { candidates: number[]; supports: number[]; footprint: number[] } {
     const g = this.graph;
-    const footprint = new Set<number>([entity]);
+    const footprint = new Set<number>([entityFact(entity)]);
     const candidates = new Set<number>();
+    const supports = new Set<number>();
     const kind = g.kinds[entity] as number;
     for (const { rootCause, effect } of this.model.reverseAnchors[symptom] ?? []) {
       if (!effect.symptomKinds.includes(kind)) continue;
       walkReverse(g, effect.steps, entity, footprint, (root) => {
         if (effect.excludeSelf && root === entity) return;
-        if (this.applies(rootCause, root)) candidates.add(candidateKey(root, rootCause.index));
+        footprint.add(entityFact(root));
+        if (!this.applies(rootCause, root)) return;
+        const key = candidateKey(root, rootCause.index);
+        if (effect.minSupport > 1) supports.add(supportKey(key, effect.index));
+        else candidates.add(key);
       });
     }
-    return { candidates: [...candidates], footprint: [...footprint] };
+    return { candidates: [...candidates], supports: [...supports], footprint: [...footprint] };
   }
 }
 
-/** Which cached items (signatures, anchor derivations) depend on which entity. */
+/** Which cached items (signatures, anchor derivations) depend on which topology fact. */
 export class FootprintIndex<T> {
-  readonly #byEntity = new Map<number, Set<T>>();
+  readonly #byFact = new Map<number, Set<T>>();
 
   get size(): number {
-    return this.#byEntity.size;
+    return this.#byFact.size;
   }
 
   add(item: T, footprint: readonly number[]): void {
-    for (const e of footprint) {
-      let set = this.#byEntity.get(e);
-      if (!set) this.#byEntity.set(e, (set = new Set()));
+    for (const fact of footprint) {
+      let set = this.#byFact.get(fact);
+      if (!set) this.#byFact.set(fact, (set = new Set()));
       set.add(item);
     }
   }
 
   remove(item: T, footprint: readonly number[]): void {
-    for (const e of footprint) {
-      const set = this.#byEntity.get(e);
+    for (const fact of footprint) {
+      const set = this.#byFact.get(fact);
       if (!set) continue;
       set.delete(item);
-      if (set.size === 0) this.#byEntity.delete(e);
+      if (set.size === 0) this.#byFact.delete(fact);
     }
   }
 
-  /** The items depending on `entity` (a copy: callers invalidate while iterating). */
-  dependents(entity: number): T[] {
-    const set = this.#byEntity.get(entity);
+  /** The items depending on a fact (a copy: callers invalidate while iterating). */
+  dependents(fact: number): T[] {
+    const set = this.#byFact.get(fact);
     return set ? [...set] : [];
   }
 }

@@ -16,6 +16,11 @@ export interface DecodeInput {
   readonly candidates: readonly DecodeCandidate[];
   /** Per local symptom, the probability it is active with no modelled cause. */
   readonly baseRates: readonly number[];
+  /**
+   * Per local symptom, the probability that causes decided elsewhere (held fixed) do not produce
+   * it; 1 when absent.
+   */
+  readonly coverage?: readonly number[];
 }
 
 export interface DecodeOutput {
@@ -30,7 +35,7 @@ export interface DecodeOutput {
   readonly confidence: number[];
   /** For an alternative, the primary it competes with; -1 otherwise. */
   readonly rival: number[];
-  /** Per local symptom, whether some primary explains it. */
+  /** Per local symptom, whether some primary (or a fixed cause) explains it. */
   readonly explained: boolean[];
 }
 
@@ -48,7 +53,7 @@ export function decodeComponent(input: DecodeInput): DecodeOutput {
   const m = baseRates.length;
   const keep = baseRates.map((e) => 1 - e);
   // q[j]: probability that no selected cause produces symptom j.
-  const q = new Float64Array(m).fill(1);
+  const q = Float64Array.from(input.coverage ?? new Array<number>(m).fill(1));
   const selected = new Array<boolean>(n).fill(false);
 
   const activeOnly = candidates.map((c) => c.priorLogOdds + c.absent);

@@ -15,10 +15,20 @@ export const engineOptionsSchema = z
      */
     effectSilenceWeight: z.number().min(1).max(1000).default(3),
     /**
+     * Codebook rows keep only symptoms at least this likely given the root cause: effects that
+     * fade along callers are cut below it, which keeps rows and incidents small.
+     */
+    minSymptomProbability: z.number().min(0).max(0.5).default(0.05),
+    /**
      * Log-odds bonus of a cause that was primary in the previous evaluation: a rival must beat it
      * by this much to replace it, so ranks do not flap as symptoms trickle in.
      */
     hysteresis: z.number().min(0).max(10).default(1),
+    /**
+     * A change inside an incident larger than this re-decodes only the candidates within two
+     * steps of it, holding the rest fixed; a smaller incident is always decoded whole (exactly).
+     */
+    maxRegionCandidates: z.number().int().min(10).max(100_000).default(300),
     /** Most root causes in a report. */
     maxResults: z.number().int().min(1).max(10_000).default(50),
     /** Alternatives below this confidence are left out of a report (primaries never are). */

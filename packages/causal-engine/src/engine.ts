@@ -7,10 +7,12 @@ import {
   symptomKeyType,
   type Signature,
 } from "./codebook.js";
-import { decodeComponent, type DecodeCandidate, type DecodeOutput } from "./decode.js";
+import { decodeComponent, type DecodeCandidate } from "./decode.js";
 import { engineOptionsSchema, type EngineOptions, type EngineOptionsInput } from "./engine-options.js";
 import { explain } from "./explanation.js";
 import {
+  EFFECT_SLOTS,
+  RELATION_COUNT,
   ROOT_CAUSE_SLOTS,
   SYMPTOM_NAMES,
   compileModel,
@@ -30,6 +32,7 @@ import {
   type SymptomInput,
   type SymptomRef,
 } from "./root-cause.js";
+import { entityFact, inFact, outFact } from "./path-walk.js";
 import { TopologyGraph, type EngineEntity, type EngineRelation } from "./topology-graph.js";
 
 export interface CausalEngineOptions {
@@ -59,11 +62,13 @@ export interface EngineStats {
   /** Root-cause instances some active symptom anchors: the materialised rows of the codebook. */
   readonly candidates: number;
   readonly signatureEntries: number;
-  readonly components: number;
-  readonly largestComponent: number;
-  /** Evaluations that recomputed something, and components decoded over the engine's life. */
+  /** Incidents: connected groups of candidates sharing active symptoms, and the largest's size. */
+  readonly incidents: number;
+  readonly largestIncident: number;
+  /** Over the engine's life: reports recomputed, decoder runs, and candidates they decoded. */
   readonly evaluations: number;
-  readonly componentsDecoded: number;
+  readonly decodes: number;
+  readonly candidatesDecoded: number;
 }
 
 interface SymptomRecord {
@@ -78,6 +83,8 @@ interface SymptomRecord {
   /** Symptom key while attached to a graph entity; -1 otherwise. */
   skey: number;
   anchors: Candidate[];
+  /** Support keys it adds to anchors that need several symptoms. */
+  supports: number[];
   footprint: number[];
 }
 
@@ -89,18 +96,20 @@ interface Candidate {
   readonly entity: number;
   readonly anchoredBy: Set<SymptomRecord>;
   signature: Signature | undefined;
-  component: Component | undefined;
   alive: boolean;
+  /** The last decode's verdict. */
+  decoded: boolean;
+  primary: boolean;
+  score: number;
+  confidence: number;
+  rival: Candidate | undefined;
+  /** Bumped whenever anything its rendering reads may have changed. */
+  version: number;
+  rendered: { version: number; value: RootCause } | undefined;
 }
 
-interface Component {
-  alive: boolean;
-  readonly members: Candidate[];
-  readonly symptoms: number[];
-  /** Per member, indexes into `symptoms` of its active signature entries. */
-  readonly memberSymptoms: number[][];
-  readonly result: DecodeOutput;
-}
+/** Candidates a local change re-decodes around itself inside a larger incident. */
+const REGION_DEPTH = 2;
 
 interface History {
   firstSeenUnixMs: number;
@@ -138,25 +147,29 @@ export class CausalEngine {
 
   readonly #candidates = new Map<number, Candidate>();
   readonly #bySymptom = new Map<number, Set<Candidate>>();
+  readonly #support = new Map<number, Set<SymptomRecord>>();
+  /** Per candidate key, how many of its multi-symptom anchors have their minimum support. */
+  readonly #satisfied = new Map<number, number>();
+  readonly #supportChanged = new Set<number>();
   readonly #footprints = new FootprintIndex<Candidate | SymptomRecord>();
   #signatureEntries = 0;
 
   readonly #dirtyDerivations = new Set<SymptomRecord>();
   readonly #dirtySignatures = new Set<Candidate>();
   readonly #touched = new Set<Candidate>();
-  readonly #components = new Set<Component>();
   readonly #history = new Map<string, History>();
   #report: RootCauseReport | undefined;
   #lastShown: string[] = [];
   #evaluations = 0;
-  #componentsDecoded = 0;
+  #decodes = 0;
+  #candidatesDecoded = 0;
 
   constructor(init: CausalEngineOptions = {}) {
     this.#model = compileModel(init.model ?? DEFAULT_MODEL);
     this.#options = engineOptionsSchema.parse(init.options ?? {});
     this.#now = init.now ?? Date.now;
     this.#graph = new TopologyGraph(this.#model.usedRelations);
-    this.#codebook = new Codebook(this.#graph, this.#model);
+    this.#codebook = new Codebook(this.#graph, this.#model, this.#options.minSymptomProbability);
   }
 
   /** The compiled model's root-cause type names. */
@@ -171,7 +184,7 @@ export class CausalEngine {
     const before = this.#graph.indexOf(entity.id);
     const { index, changed } = this.#graph.upsertEntity(entity);
     if (before < 0) this.#attachPending(entity.id, index);
-    else if (changed) this.#invalidate(index);
+    else if (changed) this.#invalidate(entityFact(index));
     this.#report = undefined;
   }
 
@@ -179,13 +192,20 @@ export class CausalEngine {
   removeEntity(id: string): void {
     const index = this.#graph.indexOf(id);
     if (index < 0) return;
-    this.#invalidate(index);
+    this.#invalidate(entityFact(index));
+    for (let r = 0; r < RELATION_COUNT; r++) {
+      this.#invalidate(outFact(index, r));
+      this.#invalidate(inFact(index, r));
+    }
     // Its index is reused by the next new entity: root causes on it go now, not at the next refresh.
     for (let t = 0; t < this.#model.rootCauses.length; t++) {
       const c = this.#candidates.get(candidateKey(index, t));
       if (c) this.#dropCandidate(c);
     }
-    for (const s of this.#graph.removeEntity(id).neighbours) this.#invalidate(s);
+    for (const { from, to, relation } of this.#graph.removeEntity(id).removed) {
+      this.#invalidate(outFact(from, relation));
+      this.#invalidate(inFact(to, relation));
+    }
     for (let t = 0; t < SYMPTOM_NAMES.length; t++) {
       const record = this.#active.get(symptomKey(index, t));
       if (!record) continue;
@@ -204,8 +224,8 @@ export class CausalEngine {
     const from = this.#indexFor(relation.fromId);
     const to = this.#indexFor(relation.toId);
     if (this.#graph.addRelation(from, to, r)) {
-      this.#invalidate(from);
-      this.#invalidate(to);
+      this.#invalidate(outFact(from, r));
+      this.#invalidate(inFact(to, r));
       this.#report = undefined;
     }
   }
@@ -216,8 +236,8 @@ export class CausalEngine {
     const to = this.#graph.indexOf(relation.toId);
     if (r < 0 || from < 0 || to < 0) return;
     if (this.#graph.removeRelation(from, to, r)) {
-      this.#invalidate(from);
-      this.#invalidate(to);
+      this.#invalidate(outFact(from, r));
+      this.#invalidate(inFact(to, r));
       this.#report = undefined;
     }
   }
@@ -235,6 +255,7 @@ export class CausalEngine {
   /** Records a symptom turning active (or updating its evidence) or inactive. */
   applySymptom(input: SymptomInput): void {
     const key = input.entityId + SYMPTOM_KEY_SEPARATOR + input.type;
+    const sinceUnixMs = Number.isFinite(input.sinceUnixMs) ? input.sinceUnixMs : this.#now();
     const existing = this.#symptoms.get(key);
     if (!input.active) {
       if (!existing) return;
@@ -246,7 +267,7 @@ export class CausalEngine {
       return;
     }
     if (existing) {
-      existing.sinceUnixMs = input.sinceUnixMs;
+      existing.sinceUnixMs = sinceUnixMs;
       existing.evidence = input.evidence;
       existing.evidenceSummary = input.evidenceSummary || undefined;
       if (existing.skey >= 0) this.#touchExplainers(existing.skey);
@@ -259,11 +280,12 @@ export class CausalEngine {
       entityId: input.entityId,
       type: input.type,
       typeIndex: symptomIndex(input.type),
-      sinceUnixMs: input.sinceUnixMs,
+      sinceUnixMs,
       evidence: input.evidence,
       evidenceSummary: input.evidenceSummary || undefined,
       skey: -1,
       anchors: [],
+      supports: [],
       footprint: [],
     };
     this.#symptoms.set(key, record);
@@ -324,11 +346,20 @@ export class CausalEngine {
     return this.#report;
   }
 
+  /** Sizes of the state; counting incidents walks every candidate, so this is not for hot paths. */
   stats(): EngineStats {
-    let largest = 0;
-    for (const c of this.#components) largest = Math.max(largest, c.members.length);
     let pending = 0;
     for (const set of this.#pending.values()) pending += set.size;
+    let incidents = 0;
+    let largest = 0;
+    const seen = new Set<Candidate>();
+    for (const c of this.#candidates.values()) {
+      if (seen.has(c)) continue;
+      const { members } = this.#ball([c], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+      for (const m of members) seen.add(m);
+      incidents++;
+      largest = Math.max(largest, members.length);
+    }
     return {
       entities: this.#graph.entityCount,
       relations: this.#graph.relationCount,
@@ -336,10 +367,11 @@ export class CausalEngine {
       pendingSymptoms: pending,
       candidates: this.#candidates.size,
       signatureEntries: this.#signatureEntries,
-      components: this.#components.size,
-      largestComponent: largest,
+      incidents,
+      largestIncident: largest,
       evaluations: this.#evaluations,
-      componentsDecoded: this.#componentsDecoded,
+      decodes: this.#decodes,
+      candidatesDecoded: this.#candidatesDecoded,
     };
   }
 
@@ -380,16 +412,18 @@ export class CausalEngine {
   #dropAnchors(record: SymptomRecord): void {
     for (const c of record.anchors) {
       c.anchoredBy.delete(record);
-      if (c.anchoredBy.size === 0) this.#dropCandidate(c);
+      this.#release(c);
     }
     record.anchors = [];
+    for (const key of record.supports) this.#unsupport(key, record);
+    record.supports = [];
     this.#footprints.remove(record, record.footprint);
     record.footprint = [];
   }
 
-  /** Marks every cached result that read entity `index` as stale. */
-  #invalidate(index: number): void {
-    for (const item of this.#footprints.dependents(index)) {
+  /** Marks every cached result that read a topology fact as stale. */
+  #invalidate(fact: number): void {
+    for (const item of this.#footprints.dependents(fact)) {
       if (item.tag === "symptom") this.#dirtyDerivations.add(item);
       else if (item.alive) {
         this.#clearSignature(item);
@@ -405,6 +439,7 @@ export class CausalEngine {
   }
 
   #touch(c: Candidate): void {
+    c.version++;
     this.#touched.add(c);
   }
 
@@ -422,8 +457,14 @@ export class CausalEngine {
       entity,
       anchoredBy: new Set(),
       signature: undefined,
-      component: undefined,
       alive: true,
+      decoded: false,
+      primary: false,
+      score: 0,
+      confidence: 0,
+      rival: undefined,
+      version: 0,
+      rendered: undefined,
     };
     this.#candidates.set(key, c);
     this.#dirtySignatures.add(c);
@@ -440,6 +481,50 @@ export class CausalEngine {
     return c;
   }
 
+  /** Drops a candidate nothing anchors any more. */
+  #release(c: Candidate): void {
+    if (c.anchoredBy.size === 0 && !this.#satisfied.has(c.key)) this.#dropCandidate(c);
+  }
+
+  #supportNeeded(key: number): number {
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    const rootCause = this.#model.rootCauses[candidate % ROOT_CAUSE_SLOTS] as CompiledRootCause;
+    return rootCause.effects[key % EFFECT_SLOTS]?.minSupport ?? 1;
+  }
+
+  #addSupport(key: number, record: SymptomRecord): void {
+    let set = this.#support.get(key);
+    if (!set) this.#support.set(key, (set = new Set()));
+    set.add(record);
+    if (set.size !== this.#supportNeeded(key)) return;
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    this.#satisfied.set(candidate, (this.#satisfied.get(candidate) ?? 0) + 1);
+    this.#supportChanged.add(candidate);
+  }
+
+  #unsupport(key: number, record: SymptomRecord): void {
+    const set = this.#support.get(key);
+    if (!set?.delete(record)) return;
+    if (set.size === 0) this.#support.delete(key);
+    if (set.size !== this.#supportNeeded(key) - 1) return;
+    const candidate = Math.floor(key / EFFECT_SLOTS);
+    const left = (this.#satisfied.get(candidate) ?? 1) - 1;
+    if (left > 0) this.#satisfied.set(candidate, left);
+    else this.#satisfied.delete(candidate);
+    this.#supportChanged.add(candidate);
+  }
+
+  /** Creates or drops the candidates whose multi-symptom support changed. */
+  #settleSupport(now: number): void {
+    for (const key of this.#supportChanged) {
+      const c = this.#candidates.get(key);
+      if (this.#satisfied.has(key)) {
+        if (!c) this.#candidate(key, now);
+      } else if (c) this.#release(c);
+    }
+    this.#supportChanged.clear();
+  }
+
   #dropCandidate(c: Candidate): void {
     if (!c.alive) return;
     c.alive = false;
@@ -454,6 +539,8 @@ export class CausalEngine {
   #clearSignature(c: Candidate): void {
     const sig = c.signature;
     if (!sig) return;
+    // What it explained must be decoded again by whoever else can explain it.
+    for (const skey of sig.entries.keys()) if (this.#active.has(skey)) this.#touchExplainers(skey);
     for (const skey of sig.entries.keys()) {
       const set = this.#bySymptom.get(skey);
       if (!set) continue;
@@ -474,7 +561,7 @@ export class CausalEngine {
         this.#dropAnchors(record);
         continue;
       }
-      const { candidates, footprint } = this.#codebook.anchors(
+      const { candidates, supports, footprint } = this.#codebook.anchors(
         record.typeIndex,
         symptomKeyEntity(record.skey),
       );
@@ -486,7 +573,7 @@ export class CausalEngine {
           next.delete(c.key);
         } else {
           c.anchoredBy.delete(record);
-          if (c.anchoredBy.size === 0) this.#dropCandidate(c);
+          this.#release(c);
         }
       }
       for (const key of next) {
@@ -495,11 +582,16 @@ export class CausalEngine {
         kept.push(c);
       }
       record.anchors = kept;
+      const nextSupports = new Set(supports);
+      for (const key of record.supports) if (!nextSupports.delete(key)) this.#unsupport(key, record);
+      for (const key of nextSupports) this.#addSupport(key, record);
+      record.supports = supports;
       this.#footprints.remove(record, record.footprint);
       record.footprint = footprint;
       this.#footprints.add(record, footprint);
     }
     this.#dirtyDerivations.clear();
+    this.#settleSupport(now);
   }
 
   #refreshSignatures(_now: number): void {
@@ -520,64 +612,79 @@ export class CausalEngine {
   }
 
   #decodeTouched(now: number): void {
-    if (this.#touched.size === 0) return;
-    const seeds: Candidate[] = [];
-    const kill = (comp: Component): void => {
-      if (!comp.alive) return;
-      comp.alive = false;
-      this.#components.delete(comp);
-      for (const m of comp.members) if (m.alive) seeds.push(m);
-    };
-    for (const c of this.#touched) {
-      if (c.component) kill(c.component);
-      if (c.alive) seeds.push(c);
-    }
+    const seeds = [...this.#touched].filter((c) => c.alive);
     this.#touched.clear();
-    const visited = new Set<Candidate>();
-    // Seeds in key order so that components and their member order do not depend on change order.
-    seeds.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const seed of seeds) {
-      if (visited.has(seed) || !seed.alive) continue;
-      const members: Candidate[] = [];
-      const symptomIndexOf = new Map<number, number>();
-      const symptoms: number[] = [];
-      const queue = [seed];
-      visited.add(seed);
-      while (queue.length > 0) {
-        const c = queue.pop() as Candidate;
-        members.push(c);
-        if (c.component?.alive) kill(c.component);
-        for (const skey of c.signature?.entries.keys() ?? []) {
-          if (!this.#active.has(skey)) continue;
-          if (!symptomIndexOf.has(skey)) {
-            symptomIndexOf.set(skey, symptoms.length);
-            symptoms.push(skey);
-          }
-          for (const other of this.#bySymptom.get(skey) ?? [])
-            if (!visited.has(other) && other.alive) {
-              visited.add(other);
-              queue.push(other);
-            }
-        }
-      }
-      members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      this.#decode(members, symptoms, symptomIndexOf, now);
+    if (seeds.length === 0) return;
+    const o = this.#options;
+    // The incident around the change, REGION_DEPTH candidates deep, nearest first. A whole
+    // incident is decoded exactly; a local change inside a larger one re-decodes only its
+    // neighbourhood (at most maxRegionCandidates), holding the rest of that incident's decisions
+    // fixed (docs/adr/0020). Many new candidates at once (a cold start) decode whole incidents.
+    let fresh = 0;
+    for (const c of seeds) if (!c.decoded) fresh++;
+    if (fresh * 2 > o.maxRegionCandidates) {
+      this.#decode(this.#ball(seeds, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY).members, false, now);
+      return;
     }
+    const near = this.#ball(seeds, REGION_DEPTH, Math.max(o.maxRegionCandidates, 2 * seeds.length));
+    this.#decode(near.members, !near.complete, now);
   }
 
-  #decode(members: Candidate[], symptoms: number[], symptomIndexOf: Map<number, number>, now: number): void {
-    const miss = this.#options.missRate;
-    const memberSymptoms: number[][] = [];
+  /**
+   * Candidates within `depth` steps of the seeds, a step going from a candidate through one of
+   * its active symptoms to another candidate explaining it, nearest first. `complete` when nothing
+   * lies beyond. Stops early, incomplete, once `limit` candidates are collected.
+   */
+  #ball(
+    seeds: readonly Candidate[],
+    depth: number,
+    limit: number,
+  ): { members: Candidate[]; complete: boolean } {
+    const seen = new Set<Candidate>(seeds);
+    let layer: Candidate[] = [...seeds];
+    for (let d = 0; layer.length > 0; d++) {
+      const next: Candidate[] = [];
+      for (const c of layer)
+        for (const skey of c.signature?.entries.keys() ?? []) {
+          if (!this.#active.has(skey)) continue;
+          for (const other of this.#bySymptom.get(skey) ?? [])
+            if (other.alive && !seen.has(other)) {
+              if (d >= depth) return { members: [...seen], complete: false };
+              if (seen.size >= limit) return { members: [...seen], complete: false };
+              seen.add(other);
+              next.push(other);
+            }
+        }
+      layer = next;
+    }
+    return { members: [...seen], complete: true };
+  }
+
+  /**
+   * Decodes a set of candidates. With `frozen`, the set is part of a larger incident: primaries
+   * outside it keep explaining the symptoms they explain (their coverage is fixed).
+   */
+  #decode(members: Candidate[], frozen: boolean, now: number): void {
+    // Member order breaks ties: by id, so that it does not depend on the order of changes.
+    members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const keep = 1 - this.#options.missRate;
+    const inSet = new Set(members);
+    const symptomIndexOf = new Map<number, number>();
+    const symptoms: number[] = [];
     const candidates: DecodeCandidate[] = members.map((c) => {
       const local: number[] = [];
       const probabilities: number[] = [];
       for (const [skey, p] of c.signature?.entries ?? []) {
-        const j = symptomIndexOf.get(skey);
-        if (j === undefined) continue;
+        if (!this.#active.has(skey)) continue;
+        let j = symptomIndexOf.get(skey);
+        if (j === undefined) {
+          j = symptoms.length;
+          symptomIndexOf.set(skey, j);
+          symptoms.push(skey);
+        }
         local.push(j);
-        probabilities.push(p * (1 - miss));
+        probabilities.push(p * keep);
       }
-      memberSymptoms.push(local);
       const h = this.#history.get(c.id);
       return {
         priorLogOdds: c.rootCause.priorLogOdds,
@@ -587,19 +694,44 @@ export class CausalEngine {
         bonus: h?.primary ? this.#options.hysteresis : 0,
       };
     });
+    const coverage = symptoms.map((skey) => {
+      if (!frozen) return 1;
+      let q = 1;
+      for (const other of this.#bySymptom.get(skey) ?? [])
+        if (other.alive && other.primary && !inSet.has(other))
+          q *= 1 - (other.signature?.entries.get(skey) ?? 0) * keep;
+      return q;
+    });
     const baseRates = symptoms.map((skey) => this.#model.baseRates[symptomKeyType(skey)] as number);
-    const result = decodeComponent({ candidates, baseRates });
-    const comp: Component = { alive: true, members, symptoms, memberSymptoms, result };
-    this.#components.add(comp);
-    this.#componentsDecoded++;
+    const result = decodeComponent({ candidates, baseRates, coverage });
+    this.#decodes++;
+    this.#candidatesDecoded += members.length;
     members.forEach((c, i) => {
-      c.component = comp;
+      const primary = result.primary[i] === true;
+      const score = result.score[i] as number;
+      const confidence = result.confidence[i] as number;
+      const r = result.rival[i] as number;
+      const rival = r >= 0 ? members[r] : undefined;
+      // What a report shows of it (rounded as shown) changed: render it again.
+      if (
+        !c.decoded ||
+        c.primary !== primary ||
+        c.rival !== rival ||
+        round(c.score, 3) !== round(score, 3) ||
+        round(c.confidence, 4) !== round(confidence, 4)
+      )
+        c.version++;
+      c.decoded = true;
+      c.primary = primary;
+      c.score = score;
+      c.confidence = confidence;
+      c.rival = rival;
       const h = this.#history.get(c.id);
-      if (h) h.primary = result.primary[i] === true;
+      if (h) h.primary = c.primary;
       else
         this.#history.set(c.id, {
           firstSeenUnixMs: now,
-          primary: result.primary[i] === true,
+          primary: c.primary,
           lastRank: undefined,
           goneSinceUnixMs: undefined,
         });
@@ -630,42 +762,44 @@ export class CausalEngine {
 
   // ---------------------------------------------------------------- internals: the report
 
+  /** Active symptom keys some primary root cause explains. */
+  #covered(): Set<number> {
+    const covered = new Set<number>();
+    for (const c of this.#candidates.values())
+      if (c.decoded && c.primary)
+        for (const skey of c.signature?.entries.keys() ?? []) if (this.#active.has(skey)) covered.add(skey);
+    return covered;
+  }
+
   #buildReport(now: number): RootCauseReport {
     this.#forget(now);
     const o = this.#options;
-    const ranked: { c: Candidate; comp: Component; i: number; sortScore: number; primary: boolean }[] = [];
-    const unexplained: SymptomRef[] = [];
-    let unexplainedCount = 0;
-    const explainedKeys = new Set<number>();
-    for (const comp of this.#components) {
-      const r = comp.result;
-      // The best explanation of an incident is listed however weak: it is still the best lead.
-      let best = -1;
-      comp.members.forEach((_, i) => {
-        if (best < 0 || (r.score[i] as number) > (r.score[best] as number)) best = i;
-      });
-      comp.members.forEach((c, i) => {
-        const primary = r.primary[i] === true;
-        if (!primary && i !== best && (r.confidence[i] as number) < o.minConfidence) return;
-        // An entry listed at rank k last time keeps a bonus of hysteresis/k: to swap two
-        // neighbours at the top, a score must move by half the hysteresis or more.
-        const lastRank = this.#history.get(c.id)?.lastRank;
-        const bonus = lastRank !== undefined ? o.hysteresis / lastRank : 0;
-        ranked.push({ c, comp, i, sortScore: (r.score[i] as number) + bonus, primary });
-      });
-      comp.symptoms.forEach((skey, j) => {
-        if (r.explained[j]) explainedKeys.add(skey);
-      });
+    const covered = this.#covered();
+    const listed = new Set<Candidate>();
+    for (const c of this.#candidates.values())
+      if (c.decoded && (c.primary || c.confidence >= o.minConfidence)) listed.add(c);
+    // A symptom no primary explains still gets its best lead listed, however weak.
+    for (const [skey] of this.#active) {
+      if (covered.has(skey)) continue;
+      let best: Candidate | undefined;
+      for (const c of this.#bySymptom.get(skey) ?? [])
+        if (
+          c.alive &&
+          c.decoded &&
+          (!best || c.score > best.score || (c.score === best.score && c.id < best.id))
+        )
+          best = c;
+      if (best) listed.add(best);
     }
-    for (const record of this.#symptoms.values()) {
-      if (record.skey >= 0 && explainedKeys.has(record.skey)) continue;
-      unexplainedCount++;
-      if (unexplained.length < o.maxListedSymptoms)
-        unexplained.push({ entityId: record.entityId, type: record.type });
-    }
+    const ranked = [...listed].map((c) => {
+      // An entry listed at rank k last time keeps a bonus of hysteresis/k: to swap two
+      // neighbours at the top, a score must move by half the hysteresis or more.
+      const lastRank = this.#history.get(c.id)?.lastRank;
+      return { c, sortScore: c.score + (lastRank !== undefined ? o.hysteresis / lastRank : 0) };
+    });
     ranked.sort(
       (a, b) =>
-        Number(b.primary) - Number(a.primary) ||
+        Number(b.c.primary) - Number(a.c.primary) ||
         b.sortScore - a.sortScore ||
         (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0),
     );
@@ -679,11 +813,18 @@ export class CausalEngine {
       const h = this.#history.get(x.c.id);
       if (h) h.lastRank = k + 1;
     });
-    const rootCauses = shown.map((x, k) => this.#render(x.c, x.comp, x.i, k + 1));
+    const unexplained: SymptomRef[] = [];
+    let unexplainedCount = 0;
+    for (const record of this.#symptoms.values()) {
+      if (record.skey >= 0 && covered.has(record.skey)) continue;
+      unexplainedCount++;
+      if (unexplained.length < o.maxListedSymptoms)
+        unexplained.push({ entityId: record.entityId, type: record.type });
+    }
     return {
       computedAtUnixMs: now,
       modelVersion: this.#model.model.version,
-      rootCauses,
+      rootCauses: shown.map((x, k) => this.#render(x.c, k + 1)),
       omitted: ranked.length - shown.length,
       activeSymptoms: this.#symptoms.size,
       unexplained,
@@ -691,42 +832,57 @@ export class CausalEngine {
     };
   }
 
-  #render(c: Candidate, comp: Component, i: number, rank: number): RootCause {
+  /** A root cause as reported, re-rendered only when something it shows changed. */
+  #render(c: Candidate, rank: number): RootCause {
+    const cached = c.rendered;
+    if (cached?.version === c.version)
+      return cached.value.rank === rank ? cached.value : { ...cached.value, rank };
+    const value = this.#renderFresh(c, rank);
+    c.rendered = { version: c.version, value };
+    return value;
+  }
+
+  #renderFresh(c: Candidate, rank: number): RootCause {
     const g = this.#graph;
     const o = this.#options;
-    const r = comp.result;
     const entries = c.signature?.entries ?? new Map<number, number>();
     const explained: ExplainedSymptom[] = [];
     let explainedCount = 0;
     let started = Number.POSITIVE_INFINITY;
     const mine = new Set<number>();
-    for (const j of comp.memberSymptoms[i] ?? []) {
-      const skey = comp.symptoms[j] as number;
+    for (const [skey, p] of entries) {
       const record = this.#active.get(skey);
       if (!record) continue;
       mine.add(skey);
       explainedCount++;
       started = Math.min(started, record.sinceUnixMs);
-      if (explained.length < o.maxListedSymptoms)
-        explained.push({
-          entityId: record.entityId,
-          type: record.type,
-          sinceUnixMs: record.sinceUnixMs,
-          probability: round(entries.get(skey) ?? 0, 3),
-          ...(record.evidenceSummary ? { evidenceSummary: record.evidenceSummary } : {}),
-        });
+      explained.push({
+        entityId: record.entityId,
+        type: record.type,
+        sinceUnixMs: record.sinceUnixMs,
+        probability: round(p, 3),
+        ...(record.evidenceSummary ? { evidenceSummary: record.evidenceSummary } : {}),
+      });
     }
     explained.sort((a, b) => b.probability - a.probability || a.sinceUnixMs - b.sinceUnixMs);
+    explained.length = Math.min(explained.length, o.maxListedSymptoms);
+    // Its incident: the active symptoms of every candidate sharing one of its symptoms.
     const unexplained: SymptomRef[] = [];
+    const seen = new Set<number>(mine);
     let unexplainedCount = 0;
-    for (const skey of comp.symptoms) {
-      if (mine.has(skey)) continue;
-      const record = this.#active.get(skey);
-      if (!record) continue;
-      unexplainedCount++;
-      if (unexplained.length < o.maxListedSymptoms)
-        unexplained.push({ entityId: record.entityId, type: record.type });
-    }
+    for (const skey of mine)
+      for (const other of this.#bySymptom.get(skey) ?? []) {
+        if (other === c || !other.alive) continue;
+        for (const k of other.signature?.entries.keys() ?? []) {
+          if (seen.has(k)) continue;
+          const record = this.#active.get(k);
+          if (!record) continue;
+          seen.add(k);
+          unexplainedCount++;
+          if (unexplained.length < o.maxListedSymptoms)
+            unexplained.push({ entityId: record.entityId, type: record.type });
+        }
+      }
     const expectedAbsent = this.#expected(
       entries,
       (skey) => !this.#active.has(skey),
@@ -746,10 +902,8 @@ export class CausalEngine {
           restartedAt: new Date(firstSeen).toISOString(),
         })
       : undefined;
-    const confidence = round(r.confidence[i] as number, 4);
-    const rivalIndex = r.rival[i] as number;
-    const rival = rivalIndex >= 0 ? comp.members[rivalIndex] : undefined;
-    const primary = r.primary[i] === true;
+    const confidence = round(c.confidence, 4);
+    const rival = c.rival?.alive ? c.rival : undefined;
     return {
       id: c.id,
       type: spec.type,
@@ -762,8 +916,8 @@ export class CausalEngine {
       },
       confidence,
       rank,
-      primary,
-      score: round(r.score[i] as number, 3),
+      primary: c.primary,
+      score: round(c.score, 3),
       explained,
       unexplained,
       expectedAbsent,
@@ -771,7 +925,7 @@ export class CausalEngine {
         graph: g,
         entity: c.entity,
         spec,
-        primary,
+        primary: c.primary,
         confidence,
         explained,
         explainedCount,

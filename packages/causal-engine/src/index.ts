@@ -31,3 +31,27 @@ export {
   type RootCauseTypeSpec,
   type SymptomEffect,
 } from "./model/model-types.js";
+export { generateTopology, type GeneratedTopology, type TopologyOptions } from "./eval/topology-generator.js";
+export { TopologyView } from "./eval/topology-view.js";
+export { FaultTargetPicker, simulateFault, type InjectedFault } from "./eval/fault-simulator.js";
+export { NoiseGenerator, type NoiseOptions } from "./eval/noise.js";
+export { Rng } from "./eval/rng.js";
+export {
+  SCENARIO_FORMAT,
+  parseScenario,
+  scenarioSchema,
+  scenarioTopology,
+  type Scenario,
+} from "./eval/scenario.js";
+export {
+  EvalBench,
+  runEvaluation,
+  standardTopologies,
+  summarize,
+  toScenarioFile,
+  type AccuracyCell,
+  type EvalConfig,
+  type EvalSummary,
+  type EvalTopology,
+  type ScenarioOutcome,
+} from "./eval/evaluate.js";

@@ -1,4 +1,4 @@
-import { KIND, RELATION, type CompiledStep } from "./model/compile-model.js";
+import { KIND, RELATION, RELATION_COUNT, type CompiledStep } from "./model/compile-model.js";
 import { type TopologyGraph } from "./topology-graph.js";
 
 const MEMBER_OF = RELATION["member-of"];
@@ -6,9 +6,43 @@ const CALLS = RELATION.calls;
 const SELECTS = RELATION.selects;
 
 /**
+ * What a walk read, as footprint keys: an entity's kind and attributes, or one of its adjacency
+ * lists (a relation type in one direction). A topology change invalidates exactly the cached
+ * results whose footprint holds a key it changed.
+ */
+export const FOOTPRINT_SLOTS = 1 + 2 * RELATION_COUNT;
+export function entityFact(entity: number): number {
+  return entity * FOOTPRINT_SLOTS;
+}
+export function outFact(entity: number, relation: number): number {
+  return entity * FOOTPRINT_SLOTS + 1 + 2 * relation;
+}
+export function inFact(entity: number, relation: number): number {
+  return entity * FOOTPRINT_SLOTS + 2 + 2 * relation;
+}
+
+function outOf(
+  g: TopologyGraph,
+  relation: number,
+  entity: number,
+  footprint: Set<number>,
+): readonly number[] {
+  footprint.add(outFact(entity, relation));
+  return g.out(relation, entity) ?? [];
+}
+function inOf(g: TopologyGraph, relation: number, entity: number, footprint: Set<number>): readonly number[] {
+  footprint.add(inFact(entity, relation));
+  return g.in(relation, entity) ?? [];
+}
+function kindOf(g: TopologyGraph, entity: number, footprint: Set<number>): number | undefined {
+  footprint.add(entityFact(entity));
+  return g.kinds[entity];
+}
+
+/**
  * Walks a path forward from `start`, calling `emit` once per reached entity with its hop factor
- * (the largest over the routes reaching it). Every entity whose relations or kind the walk read is
- * added to `footprint`: a change to any of them can change the result.
+ * (the largest over the routes reaching it), leaving out factors below `minFactor`. Every fact
+ * the walk read goes into `footprint`; the kinds of emitted entities are the caller's to record.
  */
 export function walkForward(
   g: TopologyGraph,
@@ -17,25 +51,27 @@ export function walkForward(
   hopDecay: number,
   footprint: Set<number>,
   emit: (index: number, factor: number) => void,
+  minFactor = 0,
 ): void {
-  footprint.add(start);
   let frontier = new Map<number, number>([[start, 1]]);
   for (const step of steps) {
+    // Shortest distance in repeats of this step: an entity counts at the first hop reaching it.
     const next = new Map<number, number>();
+    const seen = new Set<number>(frontier.keys());
     let hop = frontier;
     let scale = 1;
-    for (let h = 1; h <= step.hops && hop.size > 0; h++) {
+    // Repeats whose decayed factor falls below minFactor would add nothing: stop there.
+    for (let h = 1; h <= step.hops && hop.size > 0 && scale >= minFactor; h++) {
       const reached = new Map<number, number>();
-      for (const [from, factor] of hop) {
-        footprint.add(from);
+      for (const [from, factor] of hop)
         expandForward(g, step, from, footprint, (to) => {
-          const f = factor * scale;
-          const seen = next.get(to);
-          if (seen === undefined) {
-            next.set(to, f);
-            reached.set(to, factor);
-          } else if (f > seen) next.set(to, f);
+          if (seen.has(to)) return;
+          const best = reached.get(to);
+          if (best === undefined || factor > best) reached.set(to, factor);
         });
+      for (const [to, factor] of reached) {
+        seen.add(to);
+        if (h >= step.minHops) next.set(to, factor * scale);
       }
       hop = reached;
       scale *= hopDecay;
@@ -43,10 +79,7 @@ export function walkForward(
     frontier = next;
     if (frontier.size === 0) return;
   }
-  for (const [index, factor] of frontier) {
-    footprint.add(index);
-    emit(index, factor);
-  }
+  for (const [index, factor] of frontier) if (factor >= minFactor) emit(index, factor);
 }
 
 /**
@@ -60,23 +93,22 @@ export function walkReverse(
   footprint: Set<number>,
   emit: (index: number) => void,
 ): void {
-  footprint.add(end);
   let frontier = new Set<number>([end]);
   for (let s = steps.length - 1; s >= 0; s--) {
     const step = steps[s] as CompiledStep;
     const next = new Set<number>();
+    const seen = new Set<number>(frontier);
     let hop = [...frontier];
     for (let h = 1; h <= step.hops && hop.length > 0; h++) {
       const reached: number[] = [];
       for (const to of hop) {
-        footprint.add(to);
         // An entity can only be where a forward step ends if it is of the kind the step yields.
-        if (!yields(g, step, to)) continue;
+        if (!yields(g, step, to, footprint)) continue;
         expandReverse(g, step, to, footprint, (from) => {
-          if (!next.has(from)) {
-            next.add(from);
-            reached.push(from);
-          }
+          if (seen.has(from)) return;
+          seen.add(from);
+          reached.push(from);
+          if (h >= step.minHops) next.add(from);
         });
       }
       hop = reached;
@@ -84,15 +116,12 @@ export function walkReverse(
     frontier = next;
     if (frontier.size === 0) return;
   }
-  for (const index of frontier) {
-    footprint.add(index);
-    emit(index);
-  }
+  for (const index of frontier) emit(index);
 }
 
-function yields(g: TopologyGraph, step: CompiledStep, index: number): boolean {
-  if (step.op === "pods") return g.kinds[index] === KIND.pod;
-  if (step.op === "callers") return g.kinds[index] === KIND.service;
+function yields(g: TopologyGraph, step: CompiledStep, index: number, footprint: Set<number>): boolean {
+  if (step.op === "pods") return kindOf(g, index, footprint) === KIND.pod;
+  if (step.op === "callers") return kindOf(g, index, footprint) === KIND.service;
   return true;
 }
 
@@ -105,28 +134,27 @@ function expandForward(
 ): void {
   switch (step.op) {
     case "out":
-      for (const to of g.out(step.relation, from) ?? []) emit(to);
+      for (const to of outOf(g, step.relation, from, footprint)) emit(to);
       return;
     case "in":
-      for (const to of g.in(step.relation, from) ?? []) emit(to);
+      for (const to of inOf(g, step.relation, from, footprint)) emit(to);
       return;
     case "pods":
-      for (const member of g.in(MEMBER_OF, from) ?? []) {
-        footprint.add(member);
-        const kind = g.kinds[member];
+      for (const member of inOf(g, MEMBER_OF, from, footprint)) {
+        const kind = kindOf(g, member, footprint);
         if (kind === KIND.pod) emit(member);
         else if (kind === KIND.replicaset)
-          for (const pod of g.in(MEMBER_OF, member) ?? []) if (g.kinds[pod] === KIND.pod) emit(pod);
+          for (const pod of inOf(g, MEMBER_OF, member, footprint))
+            if (kindOf(g, pod, footprint) === KIND.pod) emit(pod);
       }
       return;
     case "callers":
-      for (const caller of g.in(CALLS, from) ?? []) {
-        footprint.add(caller);
-        const kind = g.kinds[caller];
+      for (const caller of inOf(g, CALLS, from, footprint)) {
+        const kind = kindOf(g, caller, footprint);
         if (kind === KIND.service) emit(caller);
         else if (kind === KIND.pod)
-          for (const service of g.in(SELECTS, caller) ?? [])
-            if (g.kinds[service] === KIND.service) emit(service);
+          for (const service of inOf(g, SELECTS, caller, footprint))
+            if (kindOf(g, service, footprint) === KIND.service) emit(service);
       }
       return;
   }
@@ -141,24 +169,23 @@ function expandReverse(
 ): void {
   switch (step.op) {
     case "out":
-      for (const from of g.in(step.relation, to) ?? []) emit(from);
+      for (const from of inOf(g, step.relation, to, footprint)) emit(from);
       return;
     case "in":
-      for (const from of g.out(step.relation, to) ?? []) emit(from);
+      for (const from of outOf(g, step.relation, to, footprint)) emit(from);
       return;
     case "pods":
-      for (const owner of g.out(MEMBER_OF, to) ?? []) {
-        footprint.add(owner);
+      for (const owner of outOf(g, MEMBER_OF, to, footprint)) {
         emit(owner);
-        if (g.kinds[owner] === KIND.replicaset) for (const top of g.out(MEMBER_OF, owner) ?? []) emit(top);
+        if (kindOf(g, owner, footprint) === KIND.replicaset)
+          for (const top of outOf(g, MEMBER_OF, owner, footprint)) emit(top);
       }
       return;
     case "callers":
-      for (const callee of g.out(CALLS, to) ?? []) emit(callee);
-      for (const pod of g.out(SELECTS, to) ?? []) {
-        footprint.add(pod);
-        if (g.kinds[pod] === KIND.pod) for (const callee of g.out(CALLS, pod) ?? []) emit(callee);
-      }
+      for (const callee of outOf(g, CALLS, to, footprint)) emit(callee);
+      for (const pod of outOf(g, SELECTS, to, footprint))
+        if (kindOf(g, pod, footprint) === KIND.pod)
+          for (const callee of outOf(g, CALLS, pod, footprint)) emit(callee);
       return;
   }
 }

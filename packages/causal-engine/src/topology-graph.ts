@@ -111,26 +111,26 @@ export class TopologyGraph {
     return index;
   }
 
-  /** Removes an entity and its relations; returns its index and every neighbour it had, or -1. */
-  removeEntity(id: string): { index: number; neighbours: number[] } {
+  /** Removes an entity and its relations; returns its index (-1 if unknown) and the relations removed. */
+  removeEntity(id: string): { index: number; removed: { from: number; to: number; relation: number }[] } {
     const index = this.#index.get(id);
-    if (index === undefined) return { index: -1, neighbours: [] };
-    const neighbours: number[] = [];
+    if (index === undefined) return { index: -1, removed: [] };
+    const removed: { from: number; to: number; relation: number }[] = [];
     for (const relation of this.#used) {
       for (const to of [...(this.#out[relation]?.[index] ?? [])]) {
         this.removeRelation(index, to, relation);
-        neighbours.push(to);
+        removed.push({ from: index, to, relation });
       }
       for (const from of [...(this.#in[relation]?.[index] ?? [])]) {
         this.removeRelation(from, index, relation);
-        neighbours.push(from);
+        removed.push({ from, to: index, relation });
       }
     }
     this.#index.delete(id);
     this.ids[index] = undefined;
     this.attributes[index] = NO_ATTRIBUTES;
     this.#free.push(index);
-    return { index, neighbours };
+    return { index, removed };
   }
 
   /** Adds a relation; false if it was already there or its type is not kept. */

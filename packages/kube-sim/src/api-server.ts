@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { silentLogger, type Logger } from "@causeway/runtime";
 import { applyDefaults, ServiceAllocator, tracksGeneration, validateObject } from "./admission.js";
 import { bootstrapRbacObjects } from "./bootstrap-rbac.js";
 import { canonicalJson } from "./controllers/pod-template.js";
@@ -18,14 +19,21 @@ import {
   typeOfKind,
   type ResourceType,
 } from "./resources.js";
-import { formatSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { checkDisruptionBudgets } from "./disruption-budgets.js";
+import {
+  formatSelector,
+  labelSelectorMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+  type LabelSelectorSpec,
+} from "./selectors.js";
 import { ApiStatusError, statusErrors } from "./status.js";
 import { ObjectStore, newUid, parseEntry, type KubeObject, type StoredEntry } from "./store.js";
 import { toTable, wantsTable } from "./table.js";
-import { DEFAULT_AUDIENCE, TokenSigner, type BoundObjectRef } from "./tokens.js";
+import { selfSubjectRulesReview, subjectAccessReview, tokenReview } from "./access-reviews.js";
+import { ServiceAccountTokens } from "./service-account-tokens.js";
 import { WatchHub } from "./watch-hub.js";
 
-const MIN_TOKEN_SECONDS = 600;
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /** Where a resource request points. */
@@ -49,6 +57,8 @@ export interface KubeApiServerOptions {
   readonly defaultWatchTimeoutSeconds?: number;
   /** A live watch with more unsent bytes than this is closed. Default 64 MiB. */
   readonly maxWatcherBufferBytes?: number;
+  /** Request log (debug level: method, path, status, user, duration; never headers or bodies). */
+  readonly log?: Logger;
   /** PEM key and certificate: serve HTTPS instead of HTTP. */
   readonly tls?: { readonly key: string; readonly cert: string };
 }
@@ -65,7 +75,7 @@ interface WriteOptions {
  */
 export class KubeApiServer {
   readonly store: ObjectStore;
-  readonly signer = new TokenSigner("https://kube-sim.causeway.local");
+  readonly tokens: ServiceAccountTokens;
   readonly events: EventRecorder;
   readonly services = new ServiceAllocator();
   readonly http: Server | HttpsServer;
@@ -73,6 +83,7 @@ export class KubeApiServer {
   readonly #staticTokens = new Map<string, UserInfo>();
   readonly #watches: WatchHub;
   readonly #defaultWatchTimeoutSeconds: number;
+  readonly #log: Logger;
   #rbacCache: { key: string; source: RbacSource } | undefined;
   /** Non-resource handlers added by extensions (the fault admin API), by path prefix. */
   readonly #extensions = new Map<
@@ -86,11 +97,13 @@ export class KubeApiServer {
       options.watchHistorySize !== undefined ? { watchHistorySize: options.watchHistorySize } : {},
     );
     this.events = new EventRecorder(this.store, this.clock);
+    this.tokens = new ServiceAccountTokens(this.store, this.clock);
     this.#watches = new WatchHub(this.store, {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       maxWatcherBufferBytes: options.maxWatcherBufferBytes ?? 64 * 1024 * 1024,
     });
     this.#defaultWatchTimeoutSeconds = options.defaultWatchTimeoutSeconds ?? 1800;
+    this.#log = options.log ?? silentLogger();
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.http = options.tls
       ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler)
@@ -193,7 +206,7 @@ export class KubeApiServer {
   authenticate(token: string): UserInfo | undefined {
     const fixed = this.#staticTokens.get(token);
     if (fixed) return fixed;
-    return this.#reviewServiceAccountToken(token, undefined)?.user;
+    return this.tokens.review(token, undefined)?.user;
   }
 
   #rbac(): RbacSource {
@@ -213,6 +226,17 @@ export class KubeApiServer {
       return m;
     };
     const clusterRoles = s.list(TYPES.clusterRoles);
+    // Aggregated ClusterRoles hold the rules of the roles their selectors match, as the
+    // clusterrole-aggregation controller fills them in.
+    for (const role of clusterRoles) {
+      const selectors = (role.aggregationRule as { clusterRoleSelectors?: LabelSelectorSpec[] } | undefined)
+        ?.clusterRoleSelectors;
+      if (!selectors) continue;
+      const matchers = selectors.map((sel) => labelSelectorMatcher(sel));
+      role.rules = clusterRoles
+        .filter((r) => r !== role && matchers.some((m) => m(r.metadata.labels)))
+        .flatMap((r) => (r.rules as unknown[] | undefined) ?? []);
+    }
     const clusterRoleBindings = s.list(TYPES.clusterRoleBindings);
     const roles = byNs<never>(s.list(TYPES.roles));
     const roleBindings = byNs<never>(s.list(TYPES.roleBindings));
@@ -231,6 +255,20 @@ export class KubeApiServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#log.isLevelEnabled("debug")) {
+      const started = performance.now();
+      res.once("close", () =>
+        this.#log.debug(
+          {
+            method: req.method,
+            path: (req.url ?? "").split("?")[0],
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          "request",
+        ),
+      );
+    }
     try {
       const url = new URL(req.url ?? "/", "http://kube-sim");
       const body = await readJson(req);
@@ -241,7 +279,8 @@ export class KubeApiServer {
         res.end(result.body);
         return;
       }
-      send(res, req.method === "POST" && !isReview(url.pathname) ? 201 : 200, result ?? {});
+      // Every POST is a create (objects, reviews, tokens, bindings, evictions): 201 Created.
+      send(res, req.method === "POST" ? 201 : 200, result ?? {});
     } catch (error) {
       const e =
         error instanceof ApiStatusError
@@ -290,7 +329,11 @@ export class KubeApiServer {
     }
     if (method === "POST" && path === "/apis/authentication.k8s.io/v1/tokenreviews") {
       this.#require(user, { verb: "create", group: "authentication.k8s.io", resource: "tokenreviews" });
-      return this.#tokenReview(body);
+      return tokenReview(
+        body,
+        (t) => this.#staticTokens.get(t),
+        (t, aud) => this.tokens.review(t, aud),
+      );
     }
     if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews") {
       this.#require(user, { verb: "create", group: "authentication.k8s.io", resource: "selfsubjectreviews" });
@@ -307,7 +350,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "subjectaccessreviews",
       });
-      return this.#subjectAccessReview(body, undefined, "SubjectAccessReview");
+      return subjectAccessReview((u, a) => this.authorize(u, a), body, undefined, "SubjectAccessReview");
     }
     const local = /^\/apis\/authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/localsubjectaccessreviews$/.exec(
       path,
@@ -320,7 +363,13 @@ export class KubeApiServer {
         resource: "localsubjectaccessreviews",
         namespace,
       });
-      return this.#subjectAccessReview(body, undefined, "LocalSubjectAccessReview", namespace);
+      return subjectAccessReview(
+        (u, a) => this.authorize(u, a),
+        body,
+        undefined,
+        "LocalSubjectAccessReview",
+        namespace,
+      );
     }
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       this.#require(user, {
@@ -328,7 +377,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "selfsubjectaccessreviews",
       });
-      return this.#subjectAccessReview(body, user, "SelfSubjectAccessReview");
+      return subjectAccessReview((u, a) => this.authorize(u, a), body, user, "SelfSubjectAccessReview");
     }
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews") {
       this.#require(user, {
@@ -336,7 +385,7 @@ export class KubeApiServer {
         group: "authorization.k8s.io",
         resource: "selfsubjectrulesreviews",
       });
-      return this.#selfSubjectRulesReview(body, user);
+      return selfSubjectRulesReview(this.#rbac(), body, user);
     }
     let watch = url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
     const legacyWatch = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/watch\//.exec(path);
@@ -362,6 +411,7 @@ export class KubeApiServer {
       return this.requestToken(route.namespace ?? "", route.name ?? "", body, dryRun);
     if (route.subresource === "scale") return this.#scale(method, route, body, req, dryRun);
     if (route.subresource === "binding") return this.#bind(route, body, dryRun);
+    if (route.subresource === "eviction") return this.#evict(route, body, dryRun);
     if (route.subresource === "status" && method === "GET") return this.#get(route);
     if (route.subresource && route.subresource !== "status")
       throw new ApiStatusError(
@@ -415,6 +465,7 @@ export class KubeApiServer {
       case "update":
         return this.#update(route, body, dryRun);
       case "patch":
+        if (contentType(req) === APPLY_PATCH) return this.#apply(route, body, url, dryRun);
         return this.#patch(route, body, contentType(req), dryRun);
       case "delete":
         return this.#delete(route, body, url, dryRun);
@@ -552,6 +603,43 @@ export class KubeApiServer {
       throw statusErrors.conflict(route.type.resource, route.type.group, current.metadata.name);
     }
     return this.#replace(route, current, next, dryRun);
+  }
+
+  /**
+   * Server-side apply, simplified: creates the object when absent, else merges the applied
+   * configuration over it (strategic merge for built-in kinds). Field ownership, conflicts and
+   * removal of fields a manager stopped applying are not tracked.
+   */
+  #apply(route: Route, body: unknown, url: URL, dryRun: boolean): KubeObject {
+    if (!url.searchParams.get("fieldManager")) {
+      throw statusErrors.invalid("PatchOptions", "meta.k8s.io", "", [
+        {
+          field: "fieldManager",
+          message: "Required value: is required for apply patch",
+          reason: "FieldValueRequired",
+        },
+      ]);
+    }
+    const applied = asObject(body);
+    const meta = (applied.metadata ?? {}) as { name?: string; namespace?: string };
+    if (meta.name !== undefined && meta.name !== route.name)
+      throw statusErrors.badRequest(
+        `the name of the object (${meta.name}) does not match the name on the URL (${route.name ?? ""})`,
+      );
+    const current = this.store.get(route.type, route.namespace, route.name as string);
+    if (!current) {
+      return this.create(
+        route.type,
+        { ...applied, metadata: { ...meta, name: route.name } },
+        route.namespace,
+        { dryRun },
+      );
+    }
+    const merged =
+      route.type.group === "causeway.dev"
+        ? mergePatch(current as unknown as Json, applied as Json)
+        : strategicMergePatch(current as unknown as Json, applied as Json);
+    return this.#replace(route, current, merged as unknown as KubeObject, dryRun);
   }
 
   #patch(route: Route, body: unknown, type: string, dryRun: boolean): KubeObject {
@@ -869,6 +957,23 @@ export class KubeApiServer {
     return scale(updated);
   }
 
+  /**
+   * The Eviction API: deletes the pod gracefully unless a PodDisruptionBudget selecting it would
+   * drop below its minimum (429, as the real server answers).
+   */
+  #evict(route: Route, body: unknown, dryRun: boolean): unknown {
+    const pod = this.#get({ ...route, subresource: undefined });
+    checkDisruptionBudgets(this.store, pod);
+    const opts = deleteOptions((asObject(body ?? {}) as { deleteOptions?: unknown }).deleteOptions);
+    this.#deleteObject(
+      TYPES.pods,
+      pod,
+      { ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}) },
+      dryRun || opts.dryRun?.includes("All") === true,
+    );
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  }
+
   #bind(route: Route, body: unknown, dryRun: boolean): unknown {
     const pod = this.#get({ ...route, subresource: undefined });
     const target = (asObject(body).target ?? {}) as { kind?: string; name?: string };
@@ -903,269 +1008,7 @@ export class KubeApiServer {
 
   /** A TokenRequest for a ServiceAccount, as POST .../serviceaccounts/NAME/token; without authorization. */
   requestToken(namespace: string, serviceAccount: string, body: unknown, dryRun: boolean): unknown {
-    const route: Route = {
-      type: TYPES.serviceAccounts,
-      namespace,
-      name: serviceAccount,
-      subresource: undefined,
-    };
-    const sa = this.#get(route);
-    const spec = (asObject(body).spec ?? {}) as {
-      audiences?: string[];
-      expirationSeconds?: number;
-      boundObjectRef?: { kind?: string; name?: string; uid?: string; apiVersion?: string };
-    };
-    const seconds = spec.expirationSeconds ?? 3600;
-    const causes: { field: string; message: string }[] = [];
-    if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_SECONDS) {
-      causes.push({
-        field: "spec.expirationSeconds",
-        message: `may not specify a duration less than ${MIN_TOKEN_SECONDS} seconds`,
-      });
-    }
-    if (seconds > 2 ** 32)
-      causes.push({
-        field: "spec.expirationSeconds",
-        message: "may not specify a duration larger than 2^32 seconds",
-      });
-    let bound: BoundObjectRef | undefined;
-    if (spec.boundObjectRef) {
-      const kind = spec.boundObjectRef.kind;
-      if (kind !== "Secret" && kind !== "Pod") {
-        causes.push({
-          field: "spec.boundObjectRef.kind",
-          message: `Unsupported value: "${String(kind)}": supported values: "Pod", "Secret"`,
-        });
-      } else {
-        const type = kind === "Secret" ? TYPES.secrets : TYPES.pods;
-        const target = this.store.get(type, route.namespace, spec.boundObjectRef.name ?? "");
-        if (!target) throw statusErrors.notFound(type.resource, "", spec.boundObjectRef.name ?? "");
-        if (spec.boundObjectRef.uid && spec.boundObjectRef.uid !== target.metadata.uid) {
-          throw new ApiStatusError(
-            409,
-            "Conflict",
-            `the UID in the bound object reference (${spec.boundObjectRef.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
-          );
-        }
-        bound = { kind, name: target.metadata.name, uid: target.metadata.uid };
-      }
-    }
-    if (causes.length > 0)
-      throw statusErrors.invalid("TokenRequest", "authentication.k8s.io", sa.metadata.name, causes);
-    const nowS = Math.floor(this.clock() / 1000);
-    const audiences = spec.audiences && spec.audiences.length > 0 ? spec.audiences : [DEFAULT_AUDIENCE];
-    const token = dryRun
-      ? ""
-      : this.signer.sign({
-          iss: this.signer.issuer,
-          sub: `system:serviceaccount:${route.namespace ?? ""}:${sa.metadata.name}`,
-          aud: audiences,
-          iat: nowS,
-          nbf: nowS,
-          exp: nowS + seconds,
-          "kubernetes.io": {
-            namespace: route.namespace ?? "",
-            serviceaccount: { name: sa.metadata.name, uid: sa.metadata.uid },
-            ...(bound?.kind === "Secret" ? { secret: { name: bound.name, uid: bound.uid } } : {}),
-            ...(bound?.kind === "Pod" ? { pod: { name: bound.name, uid: bound.uid } } : {}),
-          },
-        });
-    return {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenRequest",
-      metadata: { name: sa.metadata.name, namespace: route.namespace, creationTimestamp: null },
-      spec: { audiences, expirationSeconds: seconds, boundObjectRef: spec.boundObjectRef ?? null },
-      status: {
-        token,
-        expirationTimestamp: new Date((nowS + seconds) * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
-      },
-    };
-  }
-
-  /**
-   * Validates a ServiceAccount token: signature, expiry, audience, and that the ServiceAccount and
-   * the bound object still exist with the same UIDs (deleting the bound Secret revokes the token).
-   */
-  #reviewServiceAccountToken(
-    token: string,
-    audiences: readonly string[] | undefined,
-  ): { user: UserInfo; audiences: string[] } | undefined {
-    const claims = this.signer.verify(token);
-    if (!claims) return undefined;
-    const nowS = this.clock() / 1000;
-    if (claims.exp <= nowS || claims.nbf > nowS + 1) return undefined;
-    const wanted = audiences && audiences.length > 0 ? audiences : [DEFAULT_AUDIENCE];
-    const matching = claims.aud.filter((a) => wanted.includes(a));
-    if (matching.length === 0) return undefined;
-    const info = claims["kubernetes.io"];
-    const sa = this.store.entry(TYPES.serviceAccounts, info.namespace, info.serviceaccount.name);
-    if (!sa || sa.uid !== info.serviceaccount.uid) return undefined;
-    if (info.secret) {
-      const s = this.store.entry(TYPES.secrets, info.namespace, info.secret.name);
-      if (!s || s.uid !== info.secret.uid) return undefined;
-    }
-    if (info.pod) {
-      const p = this.store.entry(TYPES.pods, info.namespace, info.pod.name);
-      if (!p || p.uid !== info.pod.uid) return undefined;
-    }
-    return {
-      user: {
-        username: claims.sub,
-        uid: info.serviceaccount.uid,
-        groups: [
-          "system:serviceaccounts",
-          `system:serviceaccounts:${info.namespace}`,
-          "system:authenticated",
-        ],
-        ...(info.pod || info.secret
-          ? {
-              extra: {
-                ...(info.pod
-                  ? {
-                      "authentication.kubernetes.io/pod-name": [info.pod.name],
-                      "authentication.kubernetes.io/pod-uid": [info.pod.uid],
-                    }
-                  : {}),
-                ...(info.secret
-                  ? { "authentication.kubernetes.io/credential-id": [`JTI=${info.secret.uid}`] }
-                  : {}),
-              },
-            }
-          : {}),
-      },
-      audiences: matching,
-    };
-  }
-
-  #tokenReview(body: unknown): unknown {
-    const spec = (asObject(body).spec ?? {}) as { token?: string; audiences?: string[] };
-    if (typeof spec.token !== "string" || spec.token === "") {
-      throw statusErrors.invalid("TokenReview", "authentication.k8s.io", "", [
-        { field: "spec.token", message: "Required value", reason: "FieldValueRequired" },
-      ]);
-    }
-    const fixed = this.#staticTokens.get(spec.token);
-    const reviewed = fixed
-      ? {
-          user: fixed,
-          audiences: spec.audiences && spec.audiences.length > 0 ? spec.audiences : [DEFAULT_AUDIENCE],
-        }
-      : this.#reviewServiceAccountToken(spec.token, spec.audiences);
-    return {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenReview",
-      metadata: { creationTimestamp: null },
-      spec,
-      status: reviewed
-        ? { authenticated: true, user: reviewed.user, audiences: reviewed.audiences }
-        : {
-            authenticated: false,
-            user: {},
-            error: "[invalid bearer token, service account token has been invalidated]",
-          },
-    };
-  }
-
-  #subjectAccessReview(body: unknown, self: UserInfo | undefined, kind: string, namespace?: string): unknown {
-    const spec = (asObject(body).spec ?? {}) as {
-      user?: string;
-      groups?: string[];
-      uid?: string;
-      resourceAttributes?: Partial<ResourceAttributes> & { resource?: string };
-      nonResourceAttributes?: { path?: string; verb?: string };
-    };
-    const user = self ?? { username: spec.user ?? "", groups: spec.groups ?? [] };
-    const ra = spec.resourceAttributes;
-    const nra = spec.nonResourceAttributes;
-    const causes: { field: string; message: string; reason?: string }[] = [];
-    if (!self && !spec.user && (spec.groups ?? []).length === 0)
-      causes.push({
-        field: "spec.user",
-        message: `Invalid value: "": at least one of user or group must be specified`,
-      });
-    if (!ra && !nra)
-      causes.push({
-        field: "spec.resourceAttributes",
-        message:
-          "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified",
-        reason: "FieldValueRequired",
-      });
-    if (ra && nra)
-      causes.push({
-        field: "spec.resourceAttributes",
-        message: "Invalid value: cannot be specified in combination with nonResourceAttributes",
-      });
-    if (namespace !== undefined && ra && ra.namespace !== namespace)
-      causes.push({
-        field: "spec.resourceAttributes.namespace",
-        message: "Invalid value: must match metadata.namespace",
-      });
-    if (causes.length > 0) throw statusErrors.invalid(kind, "authorization.k8s.io", "", causes);
-    const decision = nra
-      ? this.authorize(user, { verb: nra.verb ?? "", group: "", resource: "", path: nra.path ?? "" })
-      : this.authorize(user, {
-          verb: ra?.verb ?? "",
-          group: ra?.group ?? "",
-          resource: ra?.resource ?? "",
-          ...(ra?.subresource ? { subresource: ra.subresource } : {}),
-          ...(ra?.namespace ? { namespace: ra.namespace } : {}),
-          ...(ra?.name ? { name: ra.name } : {}),
-        });
-    return {
-      apiVersion: "authorization.k8s.io/v1",
-      kind,
-      metadata: { creationTimestamp: null, ...(namespace ? { namespace } : {}) },
-      spec,
-      status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
-    };
-  }
-
-  #selfSubjectRulesReview(body: unknown, user: UserInfo): unknown {
-    const namespace = ((asObject(body).spec ?? {}) as { namespace?: string }).namespace ?? "";
-    const rules: unknown[] = [];
-    const nonResource: unknown[] = [];
-    const rbac = this.#rbac();
-    const subjectOk = (subjects: { kind: string; name: string; namespace?: string }[] | undefined) =>
-      (subjects ?? []).some((s) =>
-        s.kind === "User"
-          ? s.name === user.username
-          : s.kind === "Group"
-            ? user.groups.includes(s.name)
-            : user.username === `system:serviceaccount:${s.namespace ?? ""}:${s.name}`,
-      );
-    const clusterRoles = new Map([...rbac.clusterRoles()].map((r) => [r.metadata.name, r]));
-    const add = (role: { rules?: Record<string, unknown>[] } | undefined) => {
-      for (const r of role?.rules ?? []) {
-        if (r.nonResourceURLs) nonResource.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
-        else
-          rules.push({
-            verbs: r.verbs,
-            apiGroups: r.apiGroups,
-            resources: r.resources,
-            ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
-          });
-      }
-    };
-    if (user.groups.includes("system:masters")) add(clusterRoles.get("cluster-admin") as never);
-    for (const b of rbac.clusterRoleBindings())
-      if (subjectOk((b as { subjects?: never }).subjects)) add(clusterRoles.get(b.roleRef.name) as never);
-    if (namespace) {
-      const roles = new Map([...rbac.roles(namespace)].map((r) => [r.metadata.name, r]));
-      for (const b of rbac.roleBindings(namespace))
-        if (subjectOk((b as { subjects?: never }).subjects))
-          add(
-            (b.roleRef.kind === "Role"
-              ? roles.get(b.roleRef.name)
-              : clusterRoles.get(b.roleRef.name)) as never,
-          );
-    }
-    return {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SelfSubjectRulesReview",
-      metadata: { creationTimestamp: null },
-      spec: { namespace },
-      status: { resourceRules: rules, nonResourceRules: nonResource, incomplete: false },
-    };
+    return this.tokens.request(namespace, serviceAccount, body, dryRun);
   }
 
   #typeOfObject(input: Record<string, unknown>): ResourceType {
@@ -1252,6 +1095,7 @@ export class KubeApiServer {
 const RESOURCE_TYPE_LIST = RESOURCE_TYPES;
 
 const STREAMED = Symbol("streamed");
+const APPLY_PATCH = "application/apply-patch+yaml";
 
 class Response {
   constructor(
@@ -1259,12 +1103,6 @@ class Response {
     readonly contentType: string,
     readonly body: string,
   ) {}
-}
-
-function isReview(path: string): boolean {
-  return /(tokenreviews|subjectaccessreviews|selfsubjectreviews|selfsubjectrulesreviews|\/binding)$/.test(
-    path,
-  );
 }
 
 function isVirtual(type: ResourceType): boolean {
@@ -1375,11 +1213,18 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   if (size === 0) return undefined;
   const type = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
   if (type === "application/vnd.kubernetes.protobuf") return decodeKubernetesProtobuf(Buffer.concat(chunks));
-  if (type.includes("protobuf") || type.includes("yaml") || type.includes("cbor"))
+  if (type.includes("protobuf") || (type.includes("yaml") && type !== APPLY_PATCH) || type.includes("cbor"))
     throw statusErrors.unsupportedMediaType(type);
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch (error) {
+    // Server-side apply bodies are YAML by name; kubectl and client libraries send JSON.
+    if (type === APPLY_PATCH)
+      throw new ApiStatusError(
+        415,
+        "UnsupportedMediaType",
+        "apply patches are accepted as JSON only (a subset of YAML)",
+      );
     throw statusErrors.badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }
 }

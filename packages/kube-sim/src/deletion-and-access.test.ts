@@ -222,6 +222,35 @@ describe("impersonation and access reviews", () => {
   });
 });
 
+describe("aggregated ClusterRoles", () => {
+  it("grant the rules of the ClusterRoles their selectors match", async () => {
+    const user = sim.createUserToken({ username: "agg-user", groups: [] });
+    sim.server.seed({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "monitoring" },
+      aggregationRule: {
+        clusterRoleSelectors: [{ matchLabels: { "example.com/aggregate-to-monitoring": "true" } }],
+      },
+    });
+    sim.server.seed({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "agg-user-monitoring" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "monitoring" },
+      subjects: [{ kind: "User", name: "agg-user" }],
+    });
+    expect((await call("GET", "/api/v1/nodes", undefined, { token: user })).status).toBe(403);
+    sim.server.seed({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "node-reader", labels: { "example.com/aggregate-to-monitoring": "true" } },
+      rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["list"] }],
+    });
+    expect((await call("GET", "/api/v1/nodes", undefined, { token: user })).status).toBe(200);
+  });
+});
+
 describe("token lifetime", () => {
   it("refuses a TokenRequest token once it expires or its bound Pod is gone", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");

@@ -79,8 +79,10 @@ function resourceList(group: string, version: string): Record<string, unknown> |
         name: `${t.resource}/${s.name}`,
         singularName: "",
         namespaced: t.namespaced,
-        ...(s.kind.group !== t.group ? { group: s.kind.group } : {}),
-        ...(s.kind.version !== t.version ? { version: s.kind.version } : {}),
+        // Subresources of another group-version name it (kubectl drain finds pods/eviction so).
+        ...(s.kind.group !== t.group || s.kind.version !== t.version
+          ? { group: s.kind.group, version: s.kind.version }
+          : {}),
         kind: s.kind.kind,
         verbs: s.verbs,
       });

@@ -102,8 +102,8 @@ export function selectPage(store: ObjectStore, q: ListQuery): ListPage {
       if (entries.length >= limit) {
         continueToken = encodeContinue(rv, entries[entries.length - 1] as StoredEntry);
         if (!q.hasLabelSelector && !q.hasFieldSelector) {
-          remaining = 1;
-          for (const _ of it) remaining++;
+          const last = entries[entries.length - 1] as StoredEntry;
+          remaining = store.countAfter(q.type, { namespace: last.namespace, name: last.name }, namespace);
         }
         break;
       }

@@ -53,7 +53,7 @@ describe("Kubernetes protobuf request bodies", () => {
 
   it("refuses kinds it cannot decode (415) and malformed bodies (400)", () => {
     const envelope = msg(
-      bytesField(1, msg(bytesField(1, "apps/v1"), bytesField(2, "Deployment"))),
+      bytesField(1, msg(bytesField(1, "apps/v1"), bytesField(2, "StatefulSet"))),
       bytesField(2, ""),
     );
     expect(() => decodeKubernetesProtobuf(Buffer.concat([Buffer.from("k8s\0"), envelope]))).toThrow(
@@ -63,5 +63,25 @@ describe("Kubernetes protobuf request bodies", () => {
     expect(() => decodeKubernetesProtobuf(Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff]))).toThrow(
       expect.objectContaining({ code: 400 }),
     );
+  });
+
+  it("decodes bytes maps as base64 and leaves out the zero values Go writes", () => {
+    const entry = (k: string, v: string) => bytesField(2, msg(bytesField(1, k), bytesField(2, v)));
+    const raw = msg(
+      bytesField(1, msg(bytesField(1, "creds"), bytesField(2, ""), bytesField(3, ""))),
+      entry("user", "admin"),
+      bytesField(3, ""),
+      intField(5, 0),
+    );
+    const envelope = msg(
+      bytesField(1, msg(bytesField(1, "v1"), bytesField(2, "Secret"))),
+      bytesField(2, raw),
+    );
+    expect(decodeKubernetesProtobuf(Buffer.concat([Buffer.from("k8s\0"), envelope]))).toEqual({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "creds" },
+      data: { user: Buffer.from("admin").toString("base64") },
+    });
   });
 });

@@ -8,7 +8,15 @@ import { statusErrors } from "./status.js";
  * generated.proto files; kinds without a schema here are refused with 415.
  */
 
-type FieldType = "string" | "int" | "bool" | "bytes" | "time" | Schema | { map: true; bytes?: boolean };
+type FieldType =
+  | "string"
+  | "int"
+  | "bool"
+  | "bytes"
+  | "time"
+  | "intOrString"
+  | Schema
+  | { map: true; bytes?: boolean; quantity?: boolean };
 interface Field {
   readonly name: string;
   readonly type: FieldType;
@@ -93,6 +101,96 @@ const BINDING: Schema = {
   },
 };
 
+const DELETE_OPTIONS: Schema = {
+  1: { name: "gracePeriodSeconds", type: "int" },
+  2: {
+    name: "preconditions",
+    type: { 1: { name: "uid", type: "string" }, 2: { name: "resourceVersion", type: "string" } },
+  },
+  3: { name: "orphanDependents", type: "bool" },
+  4: { name: "propagationPolicy", type: "string" },
+  5: { name: "dryRun", type: "string", repeated: true },
+};
+
+const LABEL_SELECTOR: Schema = {
+  1: { name: "matchLabels", type: { map: true } },
+  2: {
+    name: "matchExpressions",
+    repeated: true,
+    type: {
+      1: { name: "key", type: "string" },
+      2: { name: "operator", type: "string" },
+      3: { name: "values", type: "string", repeated: true },
+    },
+  },
+};
+
+const QUANTITY: Schema = { 1: { name: "string", type: "string" } };
+
+const CONTAINER: Schema = {
+  1: { name: "name", type: "string" },
+  2: { name: "image", type: "string" },
+  3: { name: "command", type: "string", repeated: true },
+  4: { name: "args", type: "string", repeated: true },
+  5: { name: "workingDir", type: "string" },
+  6: {
+    name: "ports",
+    repeated: true,
+    type: {
+      1: { name: "name", type: "string" },
+      2: { name: "hostPort", type: "int" },
+      3: { name: "containerPort", type: "int" },
+      4: { name: "protocol", type: "string" },
+    },
+  },
+  7: {
+    name: "env",
+    repeated: true,
+    type: { 1: { name: "name", type: "string" }, 2: { name: "value", type: "string" } },
+  },
+  8: {
+    name: "resources",
+    type: {
+      1: { name: "limits", type: { map: true, quantity: true } },
+      2: { name: "requests", type: { map: true, quantity: true } },
+    },
+  },
+  13: { name: "terminationMessagePath", type: "string" },
+  14: { name: "imagePullPolicy", type: "string" },
+  20: { name: "terminationMessagePolicy", type: "string" },
+};
+
+const POD_TEMPLATE: Schema = {
+  1: { name: "metadata", type: OBJECT_META },
+  2: {
+    name: "spec",
+    type: {
+      2: { name: "containers", type: CONTAINER, repeated: true },
+      3: { name: "restartPolicy", type: "string" },
+      4: { name: "terminationGracePeriodSeconds", type: "int" },
+      6: { name: "dnsPolicy", type: "string" },
+      7: { name: "nodeSelector", type: { map: true } },
+      8: { name: "serviceAccountName", type: "string" },
+      10: { name: "nodeName", type: "string" },
+      11: { name: "hostNetwork", type: "bool" },
+      19: { name: "schedulerName", type: "string" },
+      20: { name: "initContainers", type: CONTAINER, repeated: true },
+    },
+  },
+};
+
+const JOB_SPEC: Schema = {
+  1: { name: "parallelism", type: "int" },
+  2: { name: "completions", type: "int" },
+  3: { name: "activeDeadlineSeconds", type: "int" },
+  4: { name: "selector", type: LABEL_SELECTOR },
+  6: { name: "template", type: POD_TEMPLATE },
+  7: { name: "backoffLimit", type: "int" },
+  8: { name: "ttlSecondsAfterFinished", type: "int" },
+  9: { name: "completionMode", type: "string" },
+  10: { name: "suspend", type: "bool" },
+};
+
 /** Message schemas by `apiVersion/kind`. */
 const SCHEMAS: Readonly<Record<string, Schema>> = {
   "v1/ServiceAccount": {
@@ -162,6 +260,85 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
     2: { name: "spec", type: { 1: { name: "namespace", type: "string" } } },
   },
   "authentication.k8s.io/v1/SelfSubjectReview": { 1: { name: "metadata", type: OBJECT_META } },
+  "v1/DeleteOptions": DELETE_OPTIONS,
+  "meta.k8s.io/v1/DeleteOptions": DELETE_OPTIONS,
+  // Enough of each for what `kubectl create deployment|job|cronjob` and `kubectl expose` send;
+  // fields not listed are skipped.
+  "apps/v1/Deployment": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: {
+      name: "spec",
+      type: {
+        1: { name: "replicas", type: "int" },
+        2: { name: "selector", type: LABEL_SELECTOR },
+        3: { name: "template", type: POD_TEMPLATE },
+        5: { name: "minReadySeconds", type: "int" },
+        6: { name: "revisionHistoryLimit", type: "int" },
+        7: { name: "paused", type: "bool" },
+        9: { name: "progressDeadlineSeconds", type: "int" },
+      },
+    },
+  },
+  "batch/v1/Job": { 1: { name: "metadata", type: OBJECT_META }, 2: { name: "spec", type: JOB_SPEC } },
+  "batch/v1/CronJob": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: {
+      name: "spec",
+      type: {
+        1: { name: "schedule", type: "string" },
+        2: { name: "startingDeadlineSeconds", type: "int" },
+        3: { name: "concurrencyPolicy", type: "string" },
+        4: { name: "suspend", type: "bool" },
+        5: {
+          name: "jobTemplate",
+          type: { 1: { name: "metadata", type: OBJECT_META }, 2: { name: "spec", type: JOB_SPEC } },
+        },
+        6: { name: "successfulJobsHistoryLimit", type: "int" },
+        7: { name: "failedJobsHistoryLimit", type: "int" },
+        8: { name: "timeZone", type: "string" },
+      },
+    },
+  },
+  "v1/Service": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: {
+      name: "spec",
+      type: {
+        1: {
+          name: "ports",
+          repeated: true,
+          type: {
+            1: { name: "name", type: "string" },
+            2: { name: "protocol", type: "string" },
+            3: { name: "port", type: "int" },
+            4: { name: "targetPort", type: "intOrString" },
+            5: { name: "nodePort", type: "int" },
+            6: { name: "appProtocol", type: "string" },
+          },
+        },
+        2: { name: "selector", type: { map: true } },
+        3: { name: "clusterIP", type: "string" },
+        4: { name: "type", type: "string" },
+        7: { name: "sessionAffinity", type: "string" },
+      },
+    },
+  },
+  "policy/v1/PodDisruptionBudget": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: {
+      name: "spec",
+      type: {
+        1: { name: "minAvailable", type: "intOrString" },
+        2: { name: "selector", type: LABEL_SELECTOR },
+        3: { name: "maxUnavailable", type: "intOrString" },
+        4: { name: "unhealthyPodEvictionPolicy", type: "string" },
+      },
+    },
+  },
+  "policy/v1/Eviction": {
+    1: { name: "metadata", type: OBJECT_META },
+    2: { name: "deleteOptions", type: DELETE_OPTIONS },
+  },
 };
 
 class Reader {
@@ -220,23 +397,37 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     else if (t === "bytes") value = r.bytes().toString("base64");
     else if (t === "int") value = Number(BigInt.asIntN(64, r.varint()));
     else if (t === "bool") value = r.varint() !== 0n;
-    else if (t === "time") {
+    else if (t === "intOrString") {
+      const v = decodeMessage(r.bytes(), {
+        1: { name: "type", type: "int" },
+        2: { name: "intVal", type: "int" },
+        3: { name: "strVal", type: "string" },
+      });
+      value = v.type === 1 ? (v.strVal ?? "") : (v.intVal ?? 0);
+    } else if (t === "time") {
       const time = decodeMessage(r.bytes(), {
         1: { name: "seconds", type: "int" },
         2: { name: "nanos", type: "int" },
       });
-      value = new Date(Number(time.seconds ?? 0) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+      value = time.seconds
+        ? new Date(Number(time.seconds) * 1000).toISOString().replace(/\.\d+Z$/, "Z")
+        : undefined;
     } else if (typeof t === "object" && "map" in t) {
       const entry = decodeMessage(r.bytes(), {
         1: { name: "key", type: "string" },
-        2: { name: "value", type: "string" },
+        2: { name: "value", type: t.quantity ? QUANTITY : t.bytes ? "bytes" : "string" },
       });
       const m = (out[field.name] ??= {}) as Record<string, unknown>;
-      m[String(entry.key ?? "")] = entry.value ?? "";
+      const v = entry.value;
+      m[String(entry.key ?? "")] = t.quantity
+        ? ((v as { string?: string } | undefined)?.string ?? "0")
+        : (v ?? "");
       continue;
     } else value = decodeMessage(r.bytes(), t as Schema);
     if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
-    else out[field.name] = value;
+    // Go writes zero values of non-pointer fields; JSON (omitempty) leaves them out.
+    else if (value !== "" && value !== false && value !== 0 && value !== undefined) out[field.name] = value;
+    else if (t === "intOrString") out[field.name] = value;
   }
   return out;
 }

@@ -205,6 +205,7 @@ export const TYPES = {
   jobs: resourceType("batch", "jobs"),
   cronJobs: resourceType("batch", "cronjobs"),
   hpas: resourceType("autoscaling", "horizontalpodautoscalers"),
+  pdbs: resourceType("policy", "poddisruptionbudgets"),
   roles: resourceType("rbac.authorization.k8s.io", "roles"),
   clusterRoles: resourceType("rbac.authorization.k8s.io", "clusterroles"),
   roleBindings: resourceType("rbac.authorization.k8s.io", "rolebindings"),

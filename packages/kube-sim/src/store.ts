@@ -69,10 +69,13 @@ class NamespaceTable {
   readonly entries = new Map<string, StoredEntry>();
   #sorted: string[] = [];
   #dirty = false;
+  /** Entries in name order, rebuilt on the first read after a change (lists read far more than once). */
+  #sortedEntries: StoredEntry[] | undefined;
 
   set(entry: StoredEntry): void {
     const isNew = !this.entries.has(entry.name);
     this.entries.set(entry.name, entry);
+    this.#sortedEntries = undefined;
     if (!isNew || this.#dirty) {
       if (isNew) this.#dirty = true;
       return;
@@ -89,6 +92,7 @@ class NamespaceTable {
     const entry = this.entries.get(name);
     if (!entry) return undefined;
     this.entries.delete(name);
+    this.#sortedEntries = undefined;
     if (!this.#dirty) {
       const i = lowerBound(this.#sorted, name);
       if (this.#sorted[i] === name) this.#sorted.splice(i, 1);
@@ -103,6 +107,17 @@ class NamespaceTable {
       this.#dirty = false;
     }
     return this.#sorted;
+  }
+
+  /** Entries in name order, aligned with {@link sortedNames}. Shared: callers must not modify it. */
+  sortedEntries(): readonly StoredEntry[] {
+    if (!this.#sortedEntries) {
+      const names = this.sortedNames();
+      const out = new Array<StoredEntry>(names.length);
+      for (let i = 0; i < names.length; i++) out[i] = this.entries.get(names[i] as string) as StoredEntry;
+      this.#sortedEntries = out;
+    }
+    return this.#sortedEntries;
   }
 }
 
@@ -293,11 +308,30 @@ export class ObjectStore {
         j = lowerBound(names, after.name);
         if (names[j] === after.name) j++;
       } else if (after && ns < after.namespace) continue;
-      for (; j < names.length; j++) {
-        const e = table.entries.get(names[j] as string);
-        if (e) yield e;
+      // A snapshot: a change during iteration (a consumer that writes) does not disturb it.
+      const sorted = table.sortedEntries();
+      for (; j < sorted.length; j++) {
+        yield sorted[j] as StoredEntry;
       }
     }
+  }
+
+  /** How many objects (in one namespace, or all) sort after `after`, without iterating them. */
+  countAfter(type: ResourceType, after: { namespace: string; name: string }, namespace?: string): number {
+    const t = this.#table(type);
+    const namespaces = namespace !== undefined ? [namespace] : t.sortedNamespaces();
+    let n = 0;
+    for (const ns of namespaces) {
+      const table = t.namespaces.get(ns);
+      if (!table || ns < after.namespace) continue;
+      if (ns === after.namespace) {
+        const names = table.sortedNames();
+        let j = lowerBound(names, after.name);
+        if (names[j] === after.name) j++;
+        n += names.length - j;
+      } else n += table.entries.size;
+    }
+    return n;
   }
 
   /** Fresh parsed copies of every object of a type (optionally in one namespace). */

@@ -222,4 +222,26 @@ describe("watch", () => {
     });
     expect(Number(events.at(-1)?.object.metadata.resourceVersion)).toBe(sim.server.store.revision);
   });
+
+  it("sends Tables to watches that ask for them, column definitions only first, as kubectl get -w expects", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${sim.url}/api/v1/namespaces/w/configmaps?watch=true&timeoutSeconds=1`, {
+      headers: {
+        authorization: `Bearer ${sim.adminToken}`,
+        accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+      },
+      signal: controller.signal,
+    });
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Event);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines[0]?.object).toMatchObject({
+      kind: "Table",
+      columnDefinitions: [{ name: "Name" }, { name: "Data" }, { name: "Age" }],
+    });
+    expect(lines[0]?.object.rows[0].object.kind).toBe("PartialObjectMetadata");
+    expect(lines[1]?.object.columnDefinitions).toEqual([]);
+  });
 });

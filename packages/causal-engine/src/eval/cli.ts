@@ -54,6 +54,21 @@ function printSummary(outcomes: readonly ScenarioOutcome[]): string {
   }
   out();
   out(
+    `${"topology".padEnd(16)}${noises.map((n) => `${`${Math.round(n * 100)}%`.padStart(5)} AC@1 AC@3`).join("  ")}`,
+  );
+  for (const topology of [...new Set(outcomes.map((o) => o.topology))]) {
+    const cells = summarize(outcomes.filter((o) => o.topology === topology)).overall;
+    out(
+      `${topology.padEnd(16)}${noises
+        .map((n) => {
+          const c = cells.get(n);
+          return c ? `${String(c.n).padStart(5)} ${pct(c.ac1).slice(0, 4)} ${pct(c.ac3).slice(0, 4)}` : "";
+        })
+        .join("  ")}`,
+    );
+  }
+  out();
+  out(
     `${"root-cause type".padEnd(30)}${noises.map((n) => `${`${Math.round(n * 100)}%`.padStart(5)} AC@1 AC@3`).join("  ")}`,
   );
   for (const [type, cells] of byType)

@@ -7,6 +7,8 @@ export const SYMPTOM_NAMES = Object.keys(SYMPTOM_TYPES) as SymptomType[];
 export const SYMPTOM_SLOTS = 64;
 /** Room for root-cause types in a numeric candidate key (entityIndex * ROOT_CAUSE_SLOTS + typeIndex). */
 export const ROOT_CAUSE_SLOTS = 64;
+/** Room for effects in a numeric support key (candidateKey * EFFECT_SLOTS + effectIndex). */
+export const EFFECT_SLOTS = 32;
 /** Kind index of an entity whose kind is not in the vocabulary (a newer agent). */
 export const UNKNOWN_KIND = ENTITY_KINDS.length;
 
@@ -27,6 +29,7 @@ export const KIND = Object.fromEntries(ENTITY_KINDS.map((k, i) => [k, i])) as Re
   (typeof ENTITY_KINDS)[number],
   number
 >;
+export const RELATION_COUNT = RELATION_TYPES.length;
 export const RELATION = Object.fromEntries(RELATION_TYPES.map((r, i) => [r, i])) as Record<
   (typeof RELATION_TYPES)[number],
   number
@@ -38,6 +41,8 @@ export interface CompiledStep {
   readonly op: StepOp;
   /** Relation index for `out`/`in`. */
   readonly relation: number;
+  /** Entities at a shortest distance from minHops to hops repeats of the step are reached. */
+  readonly minHops: number;
   readonly hops: number;
 }
 
@@ -52,6 +57,10 @@ export interface CompiledEffect {
   readonly excludeSelf: boolean;
   /** 0 when the model leaves it to the engine's `effectSilenceWeight`. */
   readonly silenceWeight: number;
+  /** Active symptoms of this anchor effect needed to make a candidate (1 for most). */
+  readonly minSupport: number;
+  /** Position in its root cause's effects. */
+  readonly index: number;
 }
 
 export interface CompiledMatcher {
@@ -94,17 +103,19 @@ export class ModelError extends Error {
   }
 }
 
-const STEP_PATTERN = /^(?:(out|in):([a-z-]+)|(pods|callers))(?:\*([1-9]))?$/;
+const STEP_PATTERN = /^(?:(out|in):([a-z-]+)|(pods|callers))(?:\*(?:([1-9])-)?([1-9]))?$/;
 
 function compileStep(step: string, where: string, problems: string[], used: Set<number>): CompiledStep {
   const m = STEP_PATTERN.exec(step);
   if (!m) {
     problems.push(
-      `${where}: step "${step}" is not out:<relation>, in:<relation>, pods or callers (with optional *N)`,
+      `${where}: step "${step}" is not out:<relation>, in:<relation>, pods or callers (with optional *N or *M-N)`,
     );
-    return { op: "out", relation: 0, hops: 1 };
+    return { op: "out", relation: 0, minHops: 1, hops: 1 };
   }
-  const hops = m[4] ? Number(m[4]) : 1;
+  const hops = m[5] ? Number(m[5]) : 1;
+  const minHops = m[4] ? Number(m[4]) : 1;
+  if (minHops > hops) problems.push(`${where}: step "${step}" repeats fewer times than its minimum`);
   if (m[3]) {
     if (m[3] === "pods" && hops !== 1) problems.push(`${where}: "pods" cannot repeat`);
     used.add(RELATION["member-of"]);
@@ -112,12 +123,12 @@ function compileStep(step: string, where: string, problems: string[], used: Set<
       used.add(RELATION.calls);
       used.add(RELATION.selects);
     }
-    return { op: m[3] as StepOp, relation: -1, hops };
+    return { op: m[3] as StepOp, relation: -1, minHops, hops };
   }
   const relation = relationIndex(m[2] as string);
   if (relation < 0) problems.push(`${where}: unknown relation "${m[2]}"`);
   else used.add(relation);
-  return { op: m[1] as StepOp, relation, hops };
+  return { op: m[1] as StepOp, relation, minHops, hops };
 }
 
 function compileMatcher(m: EntityMatcher, where: string, problems: string[]): CompiledMatcher {
@@ -154,6 +165,8 @@ export function compileModel(model: CausalModel): CompiledModel {
   }
   if (model.rootCauses.length > ROOT_CAUSE_SLOTS)
     problems.push(`at most ${ROOT_CAUSE_SLOTS} root-cause types are supported`);
+  if (model.rootCauses.some((r) => r.effects.length > EFFECT_SLOTS))
+    problems.push(`at most ${EFFECT_SLOTS} effects per root-cause type are supported`);
   const seen = new Set<string>();
   const rootCauses: CompiledRootCause[] = model.rootCauses.map((spec, index) => {
     const where = `rootCauses[${index}] (${spec.type})`;
@@ -169,6 +182,8 @@ export function compileModel(model: CausalModel): CompiledModel {
       if (!(e.probability > 0 && e.probability < 1)) problems.push(`${ew}: probability must be in (0, 1)`);
       if (e.hopDecay !== undefined && !(e.hopDecay > 0 && e.hopDecay <= 1))
         problems.push(`${ew}: hopDecay must be in (0, 1]`);
+      if (e.minSupport !== undefined && !(Number.isInteger(e.minSupport) && e.minSupport >= 1 && e.anchor))
+        problems.push(`${ew}: minSupport must be a positive integer, on an anchor`);
       if (e.silenceWeight !== undefined && !(e.silenceWeight >= 1))
         problems.push(`${ew}: silenceWeight must be at least 1`);
       const on = symptom >= 0 ? SYMPTOM_TYPES[e.symptom].on : "service";
@@ -182,6 +197,8 @@ export function compileModel(model: CausalModel): CompiledModel {
         hopDecay: e.hopDecay ?? 0.5,
         excludeSelf: e.excludeSelf === true,
         silenceWeight: e.silenceWeight ?? 0,
+        minSupport: e.minSupport ?? 1,
+        index: j,
       };
     });
     if (!effects.some((e) => e.anchor))

@@ -7,15 +7,18 @@ import { type EntityKind, type RelationType, type SymptomType } from "@causeway/
  * - `pods`: the pods of a workload (its members, and the members of its member ReplicaSets);
  * - `callers`: the services that call this entity, directly or through one of their pods.
  *
- * A suffix `*N` repeats the step 1 to N times; an entity first reached at hop h gets the effect's
- * probability times `hopDecay` to the power h − 1.
+ * A suffix `*N` repeats the step 1 to N times, `*M-N` M to N times: it reaches the entities whose
+ * shortest distance in repeats is in that range; one at distance h gets the effect's probability
+ * times `hopDecay` to the power h − 1.
  */
 export type PathStep =
   | `${"out" | "in"}:${RelationType}`
   | `${"out" | "in"}:${RelationType}*${number}`
+  | `${"out" | "in"}:${RelationType}*${number}-${number}`
   | "pods"
   | "callers"
-  | `callers*${number}`;
+  | `callers*${number}`
+  | `callers*${number}-${number}`;
 
 /** Which entities a root-cause type can sit on. Attribute values compare as strings. */
 export interface EntityMatcher {
@@ -37,6 +40,12 @@ export interface SymptomEffect {
    * from observed symptoms, which keeps the candidate set to the incident's neighbourhood.
    */
   readonly anchor?: boolean;
+  /**
+   * For an anchor reached through a fan-in (a service's errors lead back to every node running
+   * one of its pods): the root cause becomes a candidate only once this many active symptoms of
+   * this effect lead back to it. Default 1.
+   */
+  readonly minSupport?: number;
   /** Per extra hop of a repeated step; 0.5 when absent. */
   readonly hopDecay?: number;
   /** Leave out the root entity itself when the path leads back to it (co-located containers). */

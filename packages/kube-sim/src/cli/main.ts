@@ -22,6 +22,7 @@ const sim = await startKubeSim({
   https: config.https,
   watchHistorySize: config.watchHistorySize,
   bookmarkIntervalMs: config.bookmarkIntervalMs,
+  log,
   controllers: { log, crashLoopRestartMs: config.crashLoopRestartMs },
   ...(config.adminToken ? { adminToken: config.adminToken } : {}),
 });

@@ -5,6 +5,7 @@ import { TYPES } from "../resources.js";
 import { labelSelectorMatcher } from "../selectors.js";
 import { type StoreEvent, type StoredEntry, parseEntry } from "../store.js";
 import { allDaemonSets, reconcileDaemonSet } from "./daemonset-controller.js";
+import { reconcileCronJob } from "./cronjob-controller.js";
 import { reconcileDeployment } from "./deployment-controller.js";
 import { reconcileHpa } from "./hpa-controller.js";
 import { reconcileService } from "./endpointslice-controller.js";
@@ -43,7 +44,7 @@ const ownerOf = (e: StoredEntry | undefined): Owner | undefined => {
 
 /**
  * Runs the controllers the suite relies on (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
- * EndpointSlice, a metric-less HorizontalPodAutoscaler, default ServiceAccounts), the scheduler and the simulated kubelet, driven by store changes through one
+ * CronJob, EndpointSlice, a metric-less HorizontalPodAutoscaler, default ServiceAccounts), the scheduler and the simulated kubelet, driven by store changes through one
  * de-duplicating work queue, plus the fault hooks.
  */
 export class ControllerManager {
@@ -62,6 +63,7 @@ export class ControllerManager {
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #suspended = 0;
+  #lastCronCheck = 0;
 
   constructor(server: KubeApiServer, options: ControllerManagerOptions = {}) {
     this.#server = server;
@@ -145,6 +147,13 @@ export class ControllerManager {
   }
 
   #tick(): void {
+    // Schedules are minute-grained; looking once a second is plenty.
+    const now = this.#server.clock();
+    if (now - this.#lastCronCheck >= 1000) {
+      this.#lastCronCheck = now;
+      for (const e of this.#server.store.entries(TYPES.cronJobs))
+        this.#queue.add(`cron|${e.namespace}|${e.name}`);
+    }
     for (const p of this.faults.tick()) this.#queue.add(`kubelet|${p.namespace}|${p.pod}`);
     for (const p of this.kubelet.dueJobPods()) this.#queue.add(`kubelet|${p.namespace}|${p.pod}`);
   }
@@ -191,8 +200,14 @@ export class ControllerManager {
       case TYPES.daemonSets:
         key("ds");
         break;
-      case TYPES.jobs:
+      case TYPES.jobs: {
         key("job");
+        const owner = ownerOf(e.entry) ?? ownerOf(e.prev);
+        if (owner?.kind === "CronJob") key("cron", e.entry.namespace, owner.name);
+        break;
+      }
+      case TYPES.cronJobs:
+        if (e.eventType !== "DELETED") key("cron");
         break;
       case TYPES.services:
         this.#trackService(e.entry, e.eventType === "DELETED");
@@ -266,6 +281,8 @@ export class ControllerManager {
         return reconcileService(server, a, b as string);
       case "hpa":
         return reconcileHpa(server, a, b as string);
+      case "cron":
+        return reconcileCronJob(server, a, b as string);
       case "sched":
         return this.#scheduler.schedule(a, b as string);
       case "kubelet":

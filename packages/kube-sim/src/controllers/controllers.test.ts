@@ -332,4 +332,42 @@ describe("simulated controllers and kubelet", () => {
       reason: "TooManyReplicas",
     });
   });
+
+  it("settles: with faults active and time passing, a full resync writes nothing", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const quiet = await startKubeSim({ clock: () => now, controllers: { kubeletTickMs: 10_000 } });
+    try {
+      quiet.server.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "q" } });
+      for (const name of ["a", "b"])
+        quiet.server.seed({ apiVersion: "v1", kind: "Node", metadata: { name } });
+      quiet.server.seed({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "d", namespace: "q" },
+        spec: { replicas: 2, selector: { matchLabels: { app: "d" } }, template: template({ app: "d" }) },
+      });
+      quiet.server.seed({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "d", namespace: "q" },
+        spec: { selector: { app: "d" }, ports: [{ port: 80 }] },
+      });
+      const settle = () => waitFor(() => quiet.controllers?.pending === 0, { what: "settled" });
+      await settle();
+      await waitFor(
+        () => (quiet.server.store.get(TYPES.deployments, "q", "d") as any)?.status?.availableReplicas === 2,
+        { what: "available" },
+      );
+      quiet.controllers?.faults.nodeNotReady("a");
+      quiet.controllers?.faults.nodePressure("b", "DiskPressure");
+      await settle();
+      const before = quiet.server.store.revision;
+      now += 10_000;
+      quiet.controllers?.resyncAll();
+      await settle();
+      expect(quiet.server.store.revision).toBe(before);
+    } finally {
+      await quiet.close();
+    }
+  });
 });

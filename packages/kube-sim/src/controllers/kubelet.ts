@@ -164,10 +164,18 @@ export class SimulatedKubelet {
       };
     };
     const conditions: Any[] = [];
-    const taints: Any[] = ((spec.taints ?? []) as Any[]).filter(
-      (t) => !String(t.key).startsWith("node.kubernetes.io/") || t.key === "node.kubernetes.io/unschedulable",
-    );
-    for (const [type, [bad, good, taint, badMessage, goodMessage]] of Object.entries(PRESSURE_REASON)) {
+    // Condition taints are derived here (and unschedulable from spec.unschedulable, as the node
+    // lifecycle controller does); other taints are the user's.
+    const previousTaints = (spec.taints ?? []) as Any[];
+    const taints: Any[] = previousTaints.filter((t) => !String(t.key).startsWith("node.kubernetes.io/"));
+    // A taint keeps the time it was first added, so reconciling again writes nothing.
+    const taint = (key: string, effect: string): Any => ({
+      key,
+      effect,
+      timeAdded: previousTaints.find((t) => t.key === key && t.effect === effect)?.timeAdded ?? now,
+    });
+    if (spec.unschedulable === true) taints.push(taint("node.kubernetes.io/unschedulable", "NoSchedule"));
+    for (const [type, [bad, good, taintKey, badMessage, goodMessage]] of Object.entries(PRESSURE_REASON)) {
       if (
         type === "NetworkUnavailable" &&
         !fault?.pressure.has("NetworkUnavailable") &&
@@ -176,13 +184,13 @@ export class SimulatedKubelet {
         continue;
       const on = fault?.pressure.has(type as never) === true;
       conditions.push(cond(type, on ? "True" : "False", on ? bad : good, on ? badMessage : goodMessage));
-      if (on) taints.push({ key: taint, effect: "NoSchedule", timeAdded: now });
+      if (on) taints.push(taint(taintKey, "NoSchedule"));
     }
     if (fault?.notReady === "Unknown") {
       conditions.push(cond("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."));
       taints.push(
-        { key: "node.kubernetes.io/unreachable", effect: "NoSchedule", timeAdded: now },
-        { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: now },
+        taint("node.kubernetes.io/unreachable", "NoSchedule"),
+        taint("node.kubernetes.io/unreachable", "NoExecute"),
       );
     } else if (fault?.notReady === "False") {
       conditions.push(
@@ -194,8 +202,8 @@ export class SimulatedKubelet {
         ),
       );
       taints.push(
-        { key: "node.kubernetes.io/not-ready", effect: "NoSchedule", timeAdded: now },
-        { key: "node.kubernetes.io/not-ready", effect: "NoExecute", timeAdded: now },
+        taint("node.kubernetes.io/not-ready", "NoSchedule"),
+        taint("node.kubernetes.io/not-ready", "NoExecute"),
       );
     } else {
       conditions.push(cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"));
@@ -229,6 +237,7 @@ export class SimulatedKubelet {
     const pod = server.store.get(TYPES.pods, namespace, name) as (KubeObject & Any) | undefined;
     if (!pod) {
       this.#jobPods.delete(`${namespace}/${name}`);
+      this.#faults.podFaults.delete(`${namespace}/${name}`);
       return;
     }
     const nodeName: string | undefined = pod.spec?.nodeName;

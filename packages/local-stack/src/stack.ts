@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { type Server } from "node:http";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   DEMO_ENTRY_URL,
   DEMO_IMAGE_REPOSITORY,
@@ -11,7 +12,6 @@ import {
   demoManifests,
 } from "@causeway/demo-app";
 import { type Logger } from "@causeway/runtime";
-import { fileURLToPath } from "node:url";
 import {
   APPROVER_SERVICE_ACCOUNT,
   MEDIATOR_AUDIENCE,
@@ -467,6 +467,7 @@ export async function startLocalStack(
       );
     }
 
+    const controlPort = await resolvePort(config.control.port);
     const urls: StackUrls = {
       ui: `${apiBase}/ui`,
       api: `${apiBase}/api/v1`,
@@ -474,7 +475,7 @@ export async function startLocalStack(
       otlpHttp: `http://${otlpHost}:${otlpHttpPort}`,
       victoriaMetrics: victoriaMetricsUrl,
       kubeApi: server,
-      control: "",
+      control: `http://127.0.0.1:${controlPort}`,
     };
     const status = (): StackStatus => ({
       mode: caps.mode,
@@ -497,9 +498,8 @@ export async function startLocalStack(
 
     // Control endpoint
     control = createControlServer({ faults, status, log: log.child({ module: "control" }) });
-    const controlPort = await listenControl(control, config.control.port);
-    const controlUrl = `http://127.0.0.1:${controlPort}`;
-    (urls as { control: string }).control = controlUrl;
+    await listenControl(control, controlPort);
+    const controlUrl = urls.control;
     const controlFile: ControlFile = {
       url: controlUrl,
       pid: process.pid,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { type Logger } from "@causeway/runtime";
 import {
@@ -17,14 +18,6 @@ import { containerEnvironment } from "./container-env.js";
 import { type ImageStore } from "./image-store.js";
 import { cpuMillicores, parseQuantity } from "./quantity.js";
 import { restartDelayMs, type RestartBackoffOptions } from "./restart-backoff.js";
-
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  SIGKILL: 9,
-  SIGTERM: 15,
-  SIGINT: 2,
-  SIGSEGV: 11,
-  SIGABRT: 6,
-};
 
 /** A terminated container as the pod status reports it. */
 export interface TerminatedState {
@@ -210,7 +203,7 @@ export class ContainerRunner {
     this.#stopProbe();
     const h = this.#o.sandbox.hierarchies;
     const oom = h !== undefined && readOomKills(h, cgroup) > 0;
-    const signo = signal ? (SIGNAL_NUMBERS[signal] ?? 1) : undefined;
+    const signo = signal ? constants.signals[signal] : undefined;
     const exitCode = signo !== undefined ? 128 + signo : (code ?? 0);
     const now = this.#clock();
     const terminated: TerminatedState = {

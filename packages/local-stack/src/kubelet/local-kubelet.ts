@@ -60,7 +60,7 @@ export class LocalKubelet {
   readonly #statusQueue = new Set<PodWorker>();
   #writing = false;
   #watching: Promise<void> | undefined;
-  #loopback = new Set<string>();
+  readonly #loopback = new Set<string>();
   #stopped = false;
 
   constructor(options: LocalKubeletOptions) {

@@ -62,7 +62,6 @@ export class PodWorker {
   #runners: ContainerRunner[] = [];
   #startedAtMs = 0;
   #terminating: Promise<void> | undefined;
-  #ready = false;
 
   constructor(ctx: PodWorkerContext, pod: KubeObject) {
     this.#ctx = ctx;
@@ -182,14 +181,13 @@ export class PodWorker {
         ...(reason && !value ? { reason } : {}),
       };
     };
-    this.#ready = ready && !this.terminating;
     return {
       phase,
       conditions: [
         cond("PodReadyToStartContainers", this.#podIp !== ""),
         cond("Initialized", true),
         cond("ContainersReady", ready, "ContainersNotReady"),
-        cond("Ready", this.#ready, "ContainersNotReady"),
+        cond("Ready", ready && !this.terminating, "ContainersNotReady"),
         {
           type: "PodScheduled",
           status: "True",

@@ -164,6 +164,12 @@ describe("Mediator (without Kubernetes)", () => {
       status: 400,
       body: { error: { code: "CW_BAD_REQUEST" } },
     });
+    const ui = await fetch(`http://127.0.0.1:${m.ports.http}/ui/`);
+    expect([ui.status, ui.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(await getJson(m, "/ui/no-such-file.js")).toMatchObject({
+      status: 404,
+      body: { error: { code: "CW_NOT_FOUND" } },
+    });
     const approve = await fetch(`http://127.0.0.1:${m.ports.http}/api/v1/remediations/r-1/approve`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -72,6 +72,8 @@ export const executorConfigSchema = z
       .default({}),
     verifyWindowMs: z.coerce.number().int().min(1000).default(300_000),
     verifyPollMs: z.coerce.number().int().min(100).default(5_000),
+    /** The root cause must stay gone this long before the change counts as verified. */
+    verifyStableMs: z.coerce.number().int().min(0).default(20_000),
     reconnectMaxDelayMs: z.coerce.number().int().min(100).default(30_000),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   })

@@ -23,3 +23,4 @@ export { TaskRunner, type ProgressListener, type TaskRunnerOptions, type TaskSte
 export { ExecutorSession, type ExecutorSessionOptions, type ExecutorSessionStats } from "./session.js";
 export { executorMetricsText, startHealthServer, type HealthServerOptions } from "./http/health-server.js";
 export { mediatorHttpGet, type MediatorHttpAnswer, type MediatorHttpOptions } from "./mediator-http.js";
+export { RootCauseClearedCheck } from "./symptom-cleared.js";

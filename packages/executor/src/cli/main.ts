@@ -10,6 +10,7 @@ import { KubeClient } from "../kube/kube-client.js";
 import { mediatorHttpGet } from "../mediator-http.js";
 import { SafetyPolicy } from "../safety/safety-policy.js";
 import { ExecutorSession } from "../session.js";
+import { RootCauseClearedCheck } from "../symptom-cleared.js";
 import { TaskRunner } from "../task-runner.js";
 
 let config: Readonly<ExecutorConfig>;
@@ -57,6 +58,14 @@ if (mediatorKeys.length === 0) {
   }
 }
 const nonces = await NonceStore.open(join(config.dataDir, "nonces"));
+const cleared = new RootCauseClearedCheck({
+  fetchJson: async (path) => {
+    const res = await mediatorGet(path);
+    if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+    return JSON.parse(res.text) as unknown;
+  },
+  stableMs: config.verifyStableMs,
+});
 const runner = new TaskRunner({
   kube,
   executorToken: async () => (await readFile(config.kube.tokenFile, "utf8")).trim(),
@@ -70,10 +79,11 @@ const runner = new TaskRunner({
     return res.text;
   },
   symptomCleared: async (task) => {
-    const res = await mediatorGet(`/api/v1/remediations/${encodeURIComponent(task.remediationId)}`);
-    if (res.status !== 200) return false;
-    const body = JSON.parse(res.text) as { symptomCleared?: boolean };
-    return body.symptomCleared === true;
+    try {
+      return await cleared.cleared(task.remediationId);
+    } catch {
+      return false;
+    }
   },
   verifyWindowMs: config.verifyWindowMs,
   verifyPollMs: config.verifyPollMs,

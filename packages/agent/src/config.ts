@@ -1,24 +1,20 @@
 import { hostname } from "node:os";
-import { mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import {
+  booleanSetting,
+  listSetting,
+  mergeConfigLayers,
+  parseConfig,
+  parseFlags,
+  readEnv,
+} from "@causeway/runtime";
 import { z } from "zod";
 
 const ms = (min: number, def: number): z.ZodDefault<z.ZodNumber> =>
   z.coerce.number().int().min(min).default(def);
 const ratio = (def: number): z.ZodDefault<z.ZodNumber> => z.coerce.number().min(0).max(1).default(def);
 const positive = (def: number): z.ZodDefault<z.ZodNumber> => z.coerce.number().min(0).default(def);
-const bool = (def: boolean): z.ZodDefault<z.ZodEffects<z.ZodUnion<[z.ZodBoolean, z.ZodString]>, boolean>> =>
-  z
-    .union([z.boolean(), z.string()])
-    .transform((v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v.toLowerCase())))
-    .default(def);
-const csv = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  Array.isArray(v)
-    ? v
-    : v
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-);
+const bool = (def: boolean) => booleanSetting.default(def);
+const csv = listSetting();
 
 /** A level symptom: active once `on` held for `forMs`, inactive once `off` held for `clearForMs`. */
 const level = (on: number, off: number, forMs: number, clearForMs: number) =>

@@ -1,18 +1,16 @@
-import { mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import {
+  booleanSetting,
+  listSetting,
+  mergeConfigLayers,
+  parseConfig,
+  parseFlags,
+  readEnv,
+} from "@causeway/runtime";
 import { z } from "zod";
 
-const csv = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  Array.isArray(v)
-    ? v
-    : v
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-);
+const csv = listSetting();
 
-const bool = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
-  .transform((v) => v === true || v === "true" || v === "1");
+const bool = booleanSetting;
 
 /** Every setting of the executor, with its default. */
 export const executorConfigSchema = z

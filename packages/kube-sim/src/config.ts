@@ -1,4 +1,4 @@
-import { mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import { booleanSetting, mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
 import { z } from "zod";
 
 /** The standalone simulator's configuration: flags (`--port=6443`) and KUBE_SIM_* variables. */
@@ -12,7 +12,7 @@ export const kubeSimConfigSchema = z
      * Serve HTTPS with a fresh CA, whose certificate goes into the kubeconfig. kubectl sends bearer
      * tokens only over TLS, so this is on by default.
      */
-    https: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(true),
+    https: booleanSetting.default(true),
     /** Where to write a kubeconfig for the admin user. */
     kubeconfig: z.string().min(1).default(".local/kube-sim/kubeconfig"),
     /** The admin's bearer token; random when empty. Never logged. */

@@ -1,14 +1,10 @@
 import { hostname } from "node:os";
-import { parseConfig, parseFlags, mergeConfigLayers, readEnv } from "@causeway/runtime";
+import { booleanSetting, mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
 import { z } from "zod";
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const ms = (min: number, def: number) => z.coerce.number().int().min(min).default(def);
-const bool = (def: boolean) =>
-  z
-    .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
-    .transform((v) => v === true || v === "true" || v === "1")
-    .default(def);
+const bool = (def: boolean) => booleanSetting.default(def);
 
 /** Every setting of the local stack with its default (flags `--a.b=value`, CAUSEWAY_* variables). */
 export const localStackConfigSchema = z

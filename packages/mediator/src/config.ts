@@ -1,20 +1,19 @@
 import { join } from "node:path";
-import { ConfigError, mergeConfigLayers, parseConfig, parseFlags, readEnv } from "@causeway/runtime";
+import {
+  booleanSetting,
+  ConfigError,
+  listSetting,
+  mergeConfigLayers,
+  parseConfig,
+  parseFlags,
+  readEnv,
+} from "@causeway/runtime";
 import { upstreamConfigSchema } from "@causeway/upstream";
 import { z } from "zod";
 
-const csv = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  Array.isArray(v)
-    ? v
-    : v
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-);
+const csv = listSetting();
 
-const bool = z
-  .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
-  .transform((v) => v === true || v === "true" || v === "1");
+const bool = booleanSetting;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = (min: number) => z.coerce.number().int().min(min);

@@ -1,21 +1,12 @@
 import { maskingConfigSchema } from "@causeway/masking";
+import { booleanSetting, listSetting } from "@causeway/runtime";
 import { z } from "zod";
 
 /** Tenant and cluster ids: what the receiver accepts and what binds the queue's encryption. */
 export const UPSTREAM_ID_PATTERN = /^[A-Za-z0-9._-]{1,63}$/;
 
-const boolish = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
-/** A list from config files, or comma-separated from env and flags. */
-const stringList = z.preprocess(
-  (v) =>
-    typeof v === "string"
-      ? v
-          .split(",")
-          .map((s) => s.trim())
-          .filter((s) => s !== "")
-      : v,
-  z.array(z.string().min(1).max(253)),
-);
+const boolish = booleanSetting;
+const stringList = listSetting(z.string().min(1).max(253));
 
 /** Labels that may leave by default: the recommended Kubernetes application labels. */
 export const DEFAULT_LABEL_ALLOWLIST = [

@@ -1,4 +1,4 @@
-import { type Attributes } from "./model.js";
+import { type AttributeLookup, type Attributes } from "./model.js";
 
 /** A service as the receiver names it: OTLP service.name within a Kubernetes namespace. */
 export interface ServiceKey {
@@ -11,7 +11,7 @@ export type PeerResolver = (ip: string, atMs: number) => ServiceKey | undefined;
 
 export const DEFAULT_NAMESPACE = "default";
 
-function str(attrs: Attributes, key: string): string | undefined {
+function str(attrs: AttributeLookup, key: string): string | undefined {
   const v = attrs.get(key);
   return typeof v === "string" && v !== "" ? v : undefined;
 }
@@ -41,7 +41,7 @@ export function attributeResource(
 }
 
 /** The callee a client span names through peer.service or server address attributes. */
-export function calleeOf(span: Attributes): { service?: string; address?: string } {
+export function calleeOf(span: AttributeLookup): { service?: string; address?: string } {
   const peerService = str(span, "peer.service");
   if (peerService) return { service: peerService };
   const host = str(span, "server.address") ?? str(span, "net.peer.name") ?? str(span, "net.peer.ip");

@@ -1,4 +1,5 @@
 import {
+  type AttributeLookup,
   type AttrValue,
   type Attributes,
   type ExponentialHistogramPoint,
@@ -78,6 +79,29 @@ function attributes(list: unknown): Attributes {
   return out;
 }
 
+/**
+ * A span's attributes, converted only when one is asked for: spans carry many attributes and the
+ * pipeline reads a few, of client spans only. The last of duplicate keys wins, as in a Map.
+ */
+class LazyAttributes implements AttributeLookup {
+  readonly #list: unknown[];
+  constructor(list: unknown) {
+    this.#list = arr(list);
+  }
+  get(key: string): AttrValue | undefined {
+    let found: unknown;
+    let seen = false;
+    for (const kv of this.#list) {
+      const o = obj(kv);
+      if (o.key === key) {
+        found = o.value;
+        seen = true;
+      }
+    }
+    return seen ? anyValue(found, 0) : undefined;
+  }
+}
+
 function spansOf(request: Loose): ResourceSpansView[] {
   return arr(request.resourceSpans).map((rs) => {
     const r = obj(rs);
@@ -94,7 +118,7 @@ function spansOf(request: Loose): ResourceSpansView[] {
           startUnixNano: num(span.startTimeUnixNano),
           endUnixNano: num(span.endTimeUnixNano),
           statusCode: num(obj(span.status).code),
-          attributes: attributes(span.attributes),
+          attributes: new LazyAttributes(span.attributes),
         });
       }
     }

@@ -4,6 +4,10 @@
  */
 export type AttrValue = string | number | boolean;
 export type Attributes = Map<string, AttrValue>;
+/** Read access to attributes by key; a Map is one, and so are a span's lazily read attributes. */
+export interface AttributeLookup {
+  get(key: string): AttrValue | undefined;
+}
 
 export interface ResourceView {
   readonly attributes: Attributes;
@@ -21,7 +25,8 @@ export interface SpanView {
   readonly startUnixNano: number;
   readonly endUnixNano: number;
   readonly statusCode: number;
-  readonly attributes: Attributes;
+  /** Read by key only: the pipeline looks at a few attributes of client spans. */
+  readonly attributes: AttributeLookup;
 }
 
 export interface ResourceSpansView {

@@ -1,13 +1,8 @@
 // Every object the chart renders, in every CI scenario, must be accepted by kube-sim with
-// server-side dry run (POST ...?dryRun=All). Skips with the reason while packages/kube-sim is absent.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+// server-side dry run (POST ...?dryRun=All).
+import { startKubeSim, type RunningKubeSim } from "@causeway/kube-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ciValuesFiles, type K8sObject, NAMESPACE, repoRoot, template } from "./helm.js";
-
-const kubeSimEntry = join(repoRoot, "packages", "kube-sim", "src", "index.ts");
-const available = existsSync(kubeSimEntry);
-if (!available) console.log(`kube-sim dry-run test skipped: ${kubeSimEntry} does not exist yet`);
+import { ciValuesFiles, type K8sObject, NAMESPACE, template } from "./helm.js";
 
 /** kind -> [plural, namespaced] for every kind the chart renders. */
 const RESOURCES: Record<string, [string, boolean]> = {
@@ -28,28 +23,15 @@ const RESOURCES: Record<string, [string, boolean]> = {
   ServiceMonitor: ["servicemonitors", true],
 };
 
-type Sim = {
-  url?: string;
-  adminToken?: string;
-  baseUrl?: string;
-  close?: () => Promise<void> | void;
-  stop?: () => Promise<void> | void;
-};
-
-describe.skipIf(!available)("rendered chart against kube-sim (server-side dry run)", () => {
-  let sim: Sim | undefined;
+describe("rendered chart against kube-sim (server-side dry run)", () => {
+  let sim: RunningKubeSim | undefined;
   let base = "";
   let auth: Record<string, string> = {};
 
   beforeAll(async () => {
-    const mod = (await import(/* @vite-ignore */ kubeSimEntry)) as Record<string, unknown>;
-    const start = (mod.startKubeSim ?? mod.start) as ((o?: unknown) => Promise<Sim>) | undefined;
-    if (typeof start !== "function")
-      throw new Error(`kube-sim exports neither startKubeSim nor start: ${Object.keys(mod).join(", ")}`);
-    sim = await start({ port: 0 });
-    base = (sim.url ?? sim.baseUrl ?? "").replace(/\/$/, "");
-    if (!base) throw new Error("kube-sim handle has no url/baseUrl");
-    auth = sim.adminToken ? { authorization: `Bearer ${sim.adminToken}` } : {};
+    sim = await startKubeSim({ port: 0 });
+    base = sim.url;
+    auth = { authorization: `Bearer ${sim.adminToken}` };
     const ns = await fetch(`${base}/api/v1/namespaces`, {
       method: "POST",
       headers: { "content-type": "application/json", ...auth },
@@ -59,7 +41,7 @@ describe.skipIf(!available)("rendered chart against kube-sim (server-side dry ru
   });
 
   afterAll(async () => {
-    await (sim?.close ?? sim?.stop)?.call(sim);
+    await sim?.close();
   });
 
   it.each(ciValuesFiles())(

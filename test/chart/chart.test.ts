@@ -1,7 +1,18 @@
 // The Causeway Helm chart, exercised with the real helm binary: lint, render every CI scenario,
 // validate against the Kubernetes OpenAPI schemas (kubernetes-models), and check the security posture.
 import { describe, expect, it } from "vitest";
-import { chartDir, ciDir, ciValuesFiles, find, helm, type K8sObject, NAMESPACE, template } from "./helm.js";
+import {
+  chartDir,
+  ciDir,
+  ciValuesFiles,
+  find,
+  helm,
+  type K8sObject,
+  NAMESPACE,
+  RELEASE,
+  repoRoot,
+  template,
+} from "./helm.js";
 import { restrictedViolations } from "./restricted.js";
 import { join } from "node:path";
 import { ACTION_RBAC, REMEDIATION_ACTIONS, actionServiceAccountName } from "@causeway/remediation";
@@ -66,6 +77,16 @@ describe("chart scenarios", () => {
       expect(res.code, `${extra.join(" ")}\n${res.stdout}${res.stderr}`).toBe(0);
       expect(res.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
     }
+  });
+
+  it("the kind e2e values (deploy/kind/e2e-values.yaml) pass lint --strict and render", async () => {
+    const e2eValues = join(repoRoot, "deploy", "kind", "e2e-values.yaml");
+    const res = await helm(["lint", "--strict", chartDir, "-f", e2eValues]);
+    expect(res.code, `${res.stdout}${res.stderr}`).toBe(0);
+    expect(res.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+    const rendered = await helm(["template", RELEASE, chartDir, "-n", NAMESPACE, "-f", e2eValues]);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain("image: causeway.local/causeway-mediator:e2e");
   });
 
   it("values.schema.json rejects unknown keys at nested levels and bad enums", async () => {

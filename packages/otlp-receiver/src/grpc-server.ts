@@ -7,7 +7,8 @@ import {
   type ServiceDefinition,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { decodeProtobuf, OtlpDecodeError } from "./decode.js";
+import { decodeProtobufRequest } from "./decode.js";
+import { OtlpDecodeError } from "./otlp-decode-error.js";
 import { encodeExportResponse, type Signal } from "./otlp-proto.js";
 import { type OtlpReceiver } from "./receiver.js";
 import { encodeStatusWithRetryInfo } from "./rpc-status.js";
@@ -71,7 +72,7 @@ export function createOtlpGrpcServer(options: OtlpGrpcServerOptions): Server {
           return;
         }
         try {
-          const decoded = decodeProtobuf(signal, bytes);
+          const decoded = decodeProtobufRequest(signal, bytes);
           const result = receiver.ingest(decoded, peerIp(call.getPeer()));
           callback(null, Buffer.from(encodeExportResponse(signal, result.rejected, result.errorMessage)));
         } catch (error) {

@@ -63,18 +63,18 @@ export class TracesProcessor {
       for (const span of rs.spans) {
         const durationSeconds = Math.max(0, (span.endUnixNano - span.startUnixNano) / 1e9);
         const isError = span.statusCode === STATUS_ERROR;
-        if (span.kind === SPAN_KIND.SERVER || span.kind === SPAN_KIND.CONSUMER || span.parentSpanId === "") {
+        if (span.kind === SPAN_KIND.SERVER || span.kind === SPAN_KIND.CONSUMER || !span.hasParent) {
           this.#observe(service, span.name, durationSeconds, isError);
-          if (span.parentSpanId) {
+          if (span.hasParent) {
             // The caller's client span may arrive before or after this one, from another process.
-            const key = `${span.traceId}/${span.parentSpanId}`;
+            const key = span.parentKey;
             const caller = this.#pendingClients.get(key);
             if (caller) this.#pairEdge(caller.from, service);
             else this.#remember(this.#pendingServers, key, { from: service, atMs: nowMs });
           }
         }
         if (span.kind === SPAN_KIND.CLIENT || span.kind === SPAN_KIND.PRODUCER) {
-          const key = `${span.traceId}/${span.spanId}`;
+          const key = span.spanKey;
           const server = this.#pendingServers.get(key);
           if (server) this.#pairEdge(service, server.from);
           else this.#remember(this.#pendingClients, key, { from: service, atMs: nowMs });

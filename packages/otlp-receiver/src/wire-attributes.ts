@@ -1,0 +1,348 @@
+import { MAX_ANY_VALUE_DEPTH, type AttributeLookup, type AttrValue, type Attributes } from "./model.js";
+import { OtlpDecodeError } from "./otlp-decode-error.js";
+import {
+  int64ToNumber,
+  MAX_MESSAGE_DEPTH,
+  tagOf,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  type WireCursor,
+} from "./wire-cursor.js";
+
+// Field numbers of opentelemetry/proto/common/v1/common.proto (KeyValue, AnyValue, ArrayValue,
+// KeyValueList), as compiled into @opentelemetry/otlp-transformer's generated decoders.
+const KEY_VALUE_KEY = tagOf(1, WIRE_LEN);
+const KEY_VALUE_VALUE = tagOf(2, WIRE_LEN);
+const ANY_STRING = tagOf(1, WIRE_LEN);
+const ANY_BOOL = tagOf(2, WIRE_VARINT);
+const ANY_INT = tagOf(3, WIRE_VARINT);
+const ANY_DOUBLE = tagOf(4, WIRE_I64);
+const ANY_ARRAY = tagOf(5, WIRE_LEN);
+const ANY_KVLIST = tagOf(6, WIRE_LEN);
+const ANY_BYTES = tagOf(7, WIRE_LEN);
+/** ArrayValue.values and KeyValueList.values are both field 1. */
+const LIST_VALUES = tagOf(1, WIRE_LEN);
+
+function tooDeep(at: number): OtlpDecodeError {
+  return new OtlpDecodeError(
+    `malformed OTLP protobuf: messages nested deeper than ${MAX_MESSAGE_DEPTH} at byte ${at}`,
+  );
+}
+
+/** Checks a KeyValue (the cursor at its first byte, `end` its end) without converting anything. */
+function validateKeyValue(c: WireCursor, end: number, depth: number): void {
+  if (depth > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
+  while (c.pos < end) {
+    const tag = c.tag(end);
+    if (tag === KEY_VALUE_VALUE) {
+      const len = c.length(end);
+      validateAnyValue(c, c.pos + len, depth + 1);
+    } else {
+      // The key, like every other string, is only bounds-checked: invalid UTF-8 decodes to U+FFFD,
+      // as protobufjs and the OpenTelemetry Collector read it.
+      c.skip(tag & 7, end);
+    }
+  }
+}
+
+function validateAnyValue(c: WireCursor, end: number, depth: number): void {
+  if (depth > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
+  while (c.pos < end) {
+    const tag = c.tag(end);
+    if (tag === ANY_ARRAY || tag === ANY_KVLIST) {
+      const len = c.length(end);
+      const listEnd = c.pos + len;
+      if (depth + 1 > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
+      while (c.pos < listEnd) {
+        const item = c.tag(listEnd);
+        if (item === LIST_VALUES) {
+          const itemLen = c.length(listEnd);
+          if (tag === ANY_ARRAY) validateAnyValue(c, c.pos + itemLen, depth + 2);
+          else validateKeyValue(c, c.pos + itemLen, depth + 2);
+        } else {
+          c.skip(item & 7, listEnd);
+        }
+      }
+    } else {
+      c.skip(tag & 7, end);
+    }
+  }
+}
+
+/**
+ * The ranges of one KeyValue: its key (the last one given) and its value, which is the merge of
+ * every value field it carries (protobuf merges a singular message field that appears twice, which
+ * is the same as reading the concatenation of their bytes). Ranges are [start, end) pairs.
+ */
+interface KeyValueRanges {
+  keyAt: number;
+  keyEnd: number;
+  values: number[];
+}
+
+function keyValueRanges(c: WireCursor, end: number, out: KeyValueRanges): void {
+  out.keyAt = 0;
+  out.keyEnd = 0;
+  out.values = [];
+  while (c.pos < end) {
+    const tag = c.tag(end);
+    if (tag === KEY_VALUE_KEY) {
+      const len = c.length(end);
+      out.keyAt = c.pos;
+      out.keyEnd = c.pos += len;
+    } else if (tag === KEY_VALUE_VALUE) {
+      const len = c.length(end);
+      out.values.push(c.pos, (c.pos += len));
+    } else {
+      c.skip(tag & 7, end);
+    }
+  }
+}
+
+/** The entries of an ArrayValue or KeyValueList (field 1), across every range it was merged from. */
+function listItems(c: WireCursor, ranges: readonly number[]): number[] {
+  const items: number[] = [];
+  for (let r = 0; r < ranges.length; r += 2) {
+    c.pos = ranges[r]!;
+    const end = ranges[r + 1]!;
+    while (c.pos < end) {
+      const tag = c.tag(end);
+      if (tag === LIST_VALUES) {
+        const len = c.length(end);
+        items.push(c.pos, (c.pos += len));
+      } else {
+        c.skip(tag & 7, end);
+      }
+    }
+  }
+  return items;
+}
+
+/**
+ * Converts a validated AnyValue, given as the ranges it was merged from, the way decode.ts's
+ * `anyValue` converts protobufjs's object: scalars as they are, arrays and key-value lists as JSON
+ * (flattened to "[nested]" below `MAX_ANY_VALUE_DEPTH`), bytes as a placeholder. Of the `value`
+ * oneof the last member given wins; a message member given twice in a row is merged.
+ */
+export function convertAnyValue(c: WireCursor, ranges: readonly number[], depth: number): AttrValue {
+  let member = 0;
+  let stringAt = 0;
+  let stringEnd = 0;
+  let scalar: number | boolean = 0;
+  let messageRanges: number[] = [];
+  for (let r = 0; r < ranges.length; r += 2) {
+    c.pos = ranges[r]!;
+    const end = ranges[r + 1]!;
+    while (c.pos < end) {
+      const tag = c.tag(end);
+      switch (tag) {
+        case ANY_STRING: {
+          const len = c.length(end);
+          member = tag;
+          stringAt = c.pos;
+          stringEnd = c.pos += len;
+          break;
+        }
+        case ANY_BOOL:
+          c.varint64(end);
+          member = tag;
+          scalar = (c.lo | c.hi) !== 0;
+          break;
+        case ANY_INT:
+          c.varint64(end);
+          member = tag;
+          scalar = int64ToNumber(c.lo, c.hi);
+          break;
+        case ANY_DOUBLE:
+          member = tag;
+          scalar = c.double(end);
+          break;
+        case ANY_ARRAY:
+        case ANY_KVLIST: {
+          const len = c.length(end);
+          if (member !== tag) messageRanges = [];
+          member = tag;
+          messageRanges.push(c.pos, (c.pos += len));
+          break;
+        }
+        case ANY_BYTES:
+          member = tag;
+          c.skip(WIRE_LEN, end);
+          break;
+        default:
+          c.skip(tag & 7, end);
+      }
+    }
+  }
+  switch (member) {
+    case ANY_STRING:
+      return c.buf.toString("utf8", stringAt, stringEnd);
+    case ANY_BOOL:
+    case ANY_INT:
+    case ANY_DOUBLE:
+      return scalar;
+  }
+  if (depth >= MAX_ANY_VALUE_DEPTH) return "[nested]";
+  if (member === ANY_ARRAY) {
+    const items = listItems(c, messageRanges);
+    const values: AttrValue[] = [];
+    for (let i = 0; i < items.length; i += 2)
+      values.push(convertAnyValue(c, items.slice(i, i + 2), depth + 1));
+    return JSON.stringify(values);
+  }
+  if (member === ANY_KVLIST) {
+    const items = listItems(c, messageRanges);
+    const out: Record<string, AttrValue> = {};
+    const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
+    for (let i = 0; i < items.length; i += 2) {
+      c.pos = items[i]!;
+      keyValueRanges(c, items[i + 1]!, kv);
+      out[c.buf.toString("utf8", kv.keyAt, kv.keyEnd)] = convertAnyValue(c, kv.values, depth + 1);
+    }
+    return JSON.stringify(out);
+  }
+  if (member === ANY_BYTES) return "[bytes]";
+  return "";
+}
+
+/**
+ * Reads a Resource's attributes (KeyValue entries at `tag`, e.g. field 1) into `into`, converting
+ * each; the last of duplicate keys wins, as in a Map.
+ */
+export function readAttributesInto(
+  c: WireCursor,
+  end: number,
+  attributeTag: number,
+  depth: number,
+  into: Attributes,
+): void {
+  const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
+  while (c.pos < end) {
+    const tag = c.tag(end);
+    if (tag === attributeTag) {
+      const len = c.length(end);
+      const kvEnd = c.pos + len;
+      const kvAt = c.pos;
+      validateKeyValue(c, kvEnd, depth);
+      c.pos = kvAt;
+      keyValueRanges(c, kvEnd, kv);
+      const key = c.buf.toString("utf8", kv.keyAt, kv.keyEnd);
+      into.set(key, convertAnyValue(c, kv.values, 0));
+      c.pos = kvEnd;
+    } else {
+      c.skip(tag & 7, end);
+    }
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Slots per entry of an AttributeIndex. */
+const SLOTS = 6;
+const NO_VALUE = -1;
+const MERGED_VALUE = -2;
+
+/**
+ * Where each span attribute of one request sits in its bytes, recorded while the spans are
+ * validated, so that a lookup by key compares keys without parsing the structure again. Per
+ * KeyValue: key start and end, value start and end (NO_VALUE, or MERGED_VALUE when the value was
+ * given more than once), and the KeyValue's own start and end.
+ */
+export class AttributeIndex {
+  data = new Int32Array(SLOTS * 256);
+  /** Entries recorded so far. */
+  size = 0;
+
+  /**
+   * Validates the KeyValue at the cursor (ending at `end`) and records it; returns its entry number.
+   */
+  add(c: WireCursor, end: number, depth: number): number {
+    if (depth > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
+    const kvAt = c.pos;
+    let keyAt = 0;
+    let keyEnd = 0;
+    let valueAt = NO_VALUE;
+    let valueEnd = 0;
+    while (c.pos < end) {
+      const tag = c.tag(end);
+      if (tag === KEY_VALUE_KEY) {
+        const len = c.length(end);
+        keyAt = c.pos;
+        keyEnd = c.pos += len;
+      } else if (tag === KEY_VALUE_VALUE) {
+        const len = c.length(end);
+        valueAt = valueAt === NO_VALUE ? c.pos : MERGED_VALUE;
+        valueEnd = c.pos + len;
+        validateAnyValue(c, valueEnd, depth + 1);
+      } else {
+        c.skip(tag & 7, end);
+      }
+    }
+    if ((this.size + 1) * SLOTS > this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const d = this.data;
+    const o = this.size * SLOTS;
+    d[o] = keyAt;
+    d[o + 1] = keyEnd;
+    d[o + 2] = valueAt;
+    d[o + 3] = valueEnd;
+    d[o + 4] = kvAt;
+    d[o + 5] = end;
+    return this.size++;
+  }
+}
+
+/**
+ * A span's attributes read from the request bytes only when one is asked for, by key: the pipeline
+ * reads a few attributes of client spans. The bytes were validated when the span was decoded, so a
+ * lookup cannot fail. The last of duplicate keys wins, as in a Map.
+ */
+export class WireAttributes implements AttributeLookup {
+  readonly #c: WireCursor;
+  readonly #index: AttributeIndex;
+  readonly #first: number;
+  readonly #count: number;
+
+  constructor(c: WireCursor, index: AttributeIndex, first: number, count: number) {
+    this.#c = c;
+    this.#index = index;
+    this.#first = first;
+    this.#count = count;
+  }
+
+  get(key: string): AttrValue | undefined {
+    const c = this.#c;
+    const buf = c.buf;
+    const d = this.#index.data;
+    const ascii = isAscii(key);
+    for (let e = this.#first + this.#count - 1; e >= this.#first; e--) {
+      const o = e * SLOTS;
+      const keyAt = d[o]!;
+      const keyEnd = d[o + 1]!;
+      let match: boolean;
+      if (ascii) {
+        // An ASCII key equals the decoded bytes only if the bytes are that same ASCII.
+        match = keyEnd - keyAt === key.length;
+        for (let i = 0; match && i < key.length; i++) match = buf[keyAt + i] === key.charCodeAt(i);
+      } else {
+        match = buf.toString("utf8", keyAt, keyEnd) === key;
+      }
+      if (!match) continue;
+      const valueAt = d[o + 2]!;
+      if (valueAt === NO_VALUE) return convertAnyValue(c, [], 0);
+      if (valueAt !== MERGED_VALUE) return convertAnyValue(c, [valueAt, d[o + 3]!], 0);
+      const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
+      c.pos = d[o + 4]!;
+      keyValueRanges(c, d[o + 5]!, kv);
+      return convertAnyValue(c, kv.values, 0);
+    }
+    return undefined;
+  }
+}

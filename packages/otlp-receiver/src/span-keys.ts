@@ -21,9 +21,34 @@ export function pairKeyOfBytes(
   idLen: number,
 ): string {
   if (traceLen === TRACE_ID_BYTES && idLen === SPAN_ID_BYTES) {
-    return (
-      buf.toString("latin1", traceAt, traceAt + TRACE_ID_BYTES) +
-      buf.toString("latin1", idAt, idAt + SPAN_ID_BYTES)
+    // One string from 24 char codes: a few times faster than two latin1 slices joined.
+    const t = traceAt;
+    const i = idAt;
+    return String.fromCharCode(
+      buf[t]!,
+      buf[t + 1]!,
+      buf[t + 2]!,
+      buf[t + 3]!,
+      buf[t + 4]!,
+      buf[t + 5]!,
+      buf[t + 6]!,
+      buf[t + 7]!,
+      buf[t + 8]!,
+      buf[t + 9]!,
+      buf[t + 10]!,
+      buf[t + 11]!,
+      buf[t + 12]!,
+      buf[t + 13]!,
+      buf[t + 14]!,
+      buf[t + 15]!,
+      buf[i]!,
+      buf[i + 1]!,
+      buf[i + 2]!,
+      buf[i + 3]!,
+      buf[i + 4]!,
+      buf[i + 5]!,
+      buf[i + 6]!,
+      buf[i + 7]!,
     );
   }
   return `${IRREGULAR}${buf.toString("hex", traceAt, traceAt + traceLen)}/${buf.toString("hex", idAt, idAt + idLen)}`;

@@ -135,7 +135,12 @@ function arbitraries(noisy: boolean, maxSafeTimes: boolean) {
   const fixed64 = maxSafeTimes
     ? fc.maxSafeNat()
     : fc.oneof(fc.maxSafeNat(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(Number));
-  const text = fc.oneof(fc.string({ unit: "binary", maxLength: 12 }), fc.string({ maxLength: 12 }));
+  // Mostly short; sometimes long enough that lengths take two bytes.
+  const text = fc.oneof(
+    { weight: 4, arbitrary: fc.string({ unit: "binary", maxLength: 12 }) },
+    { weight: 4, arbitrary: fc.string({ maxLength: 12 }) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary-ascii", minLength: 100, maxLength: 160 }) },
+  );
   const key = fc.oneof(fc.constantFrom(...KEY_POOL), text);
   const { anyValue } = fc.letrec<{ anyValue: GenAnyValue; keyValue: GenKeyValue }>((tie) => ({
     anyValue: fc.oneof(
@@ -668,6 +673,20 @@ describe("decodeTraceRequest on hand-built bytes", () => {
     expectMalformed(request([kv("deep", nest(48))], validSpan()), /nested deeper than 100/);
     // Inside a field the reader skips, nesting is not looked at (nor is it by protobufjs).
     expect(onlySpan(request([], [...validSpan(), ld(11, nest(10_000))])).name).toBe("GET /");
+  });
+
+  it("reads keys and values whose lengths take more than one byte", () => {
+    const key = "k".repeat(200);
+    const value = "v".repeat(300);
+    const b = request(
+      [kv(key, stringValue(value))],
+      [...validSpan(), ld(9, kv(key, stringValue(value))), ld(9, kv("x".repeat(130), stringValue("1")))],
+    );
+    const span = onlySpan(b);
+    expect(span.attributes.get(key)).toBe(value);
+    expect(span.attributes.get("x".repeat(130))).toBe("1");
+    expect(decodeTraceRequest(b)[0]!.resource.attributes.get(key)).toBe(value);
+    expectSameViews(decodeTraceRequest(b), protobufjsViews(b), [key, "x".repeat(130), "k"]);
   });
 
   it("decodes invalid UTF-8 to U+FFFD as protobufjs does, and looks up non-ASCII keys", () => {

@@ -263,6 +263,24 @@ export class AttributeIndex {
   add(c: WireCursor, end: number, depth: number): number {
     if (depth > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
     const kvAt = c.pos;
+    const buf = c.buf;
+    // The usual shape first, checked byte by byte: a short key and a short string value, in order
+    // and nothing else (0a <len> key 12 <len> 0a <len> string).
+    if (end - kvAt >= 6 && buf[kvAt] === KEY_VALUE_KEY && buf[kvAt + 1]! < 0x80) {
+      const valueTag = kvAt + 2 + buf[kvAt + 1]!;
+      if (
+        valueTag + 4 <= end &&
+        buf[valueTag] === KEY_VALUE_VALUE &&
+        buf[valueTag + 1]! < 0x80 &&
+        valueTag + 2 + buf[valueTag + 1]! === end &&
+        buf[valueTag + 2] === ANY_STRING &&
+        buf[valueTag + 3]! < 0x80 &&
+        valueTag + 4 + buf[valueTag + 3]! === end
+      ) {
+        c.pos = end;
+        return this.#record(kvAt + 2, valueTag, valueTag + 2, end, kvAt, end);
+      }
+    }
     let keyAt = 0;
     let keyEnd = 0;
     let valueAt = NO_VALUE;
@@ -282,6 +300,17 @@ export class AttributeIndex {
         c.skip(tag & 7, end);
       }
     }
+    return this.#record(keyAt, keyEnd, valueAt, valueEnd, kvAt, end);
+  }
+
+  #record(
+    keyAt: number,
+    keyEnd: number,
+    valueAt: number,
+    valueEnd: number,
+    kvAt: number,
+    kvEnd: number,
+  ): number {
     if ((this.size + 1) * SLOTS > this.data.length) {
       const grown = new Int32Array(this.data.length * 2);
       grown.set(this.data);
@@ -294,7 +323,7 @@ export class AttributeIndex {
     d[o + 2] = valueAt;
     d[o + 3] = valueEnd;
     d[o + 4] = kvAt;
-    d[o + 5] = end;
+    d[o + 5] = kvEnd;
     return this.size++;
   }
 }

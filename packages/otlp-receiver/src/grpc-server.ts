@@ -59,6 +59,8 @@ export function createOtlpGrpcServer(options: OtlpGrpcServerOptions): Server {
   });
   const receiver = options.receiver;
   for (const signal of Object.keys(SERVICES) as Signal[]) {
+    // Nearly every answer is a plain success: encoded once (gRPC copies it into its frame).
+    const success = Buffer.from(encodeExportResponse(signal, 0, ""));
     server.addService(rawService(SERVICES[signal]), {
       Export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
         const bytes = call.request;
@@ -74,7 +76,12 @@ export function createOtlpGrpcServer(options: OtlpGrpcServerOptions): Server {
         try {
           const decoded = decodeProtobufRequest(signal, bytes);
           const result = receiver.ingest(decoded, peerIp(call.getPeer()));
-          callback(null, Buffer.from(encodeExportResponse(signal, result.rejected, result.errorMessage)));
+          callback(
+            null,
+            result.rejected === 0 && result.errorMessage === ""
+              ? success
+              : Buffer.from(encodeExportResponse(signal, result.rejected, result.errorMessage)),
+          );
         } catch (error) {
           if (error instanceof OtlpDecodeError) {
             receiver.stats.malformed++;

@@ -47,7 +47,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    source.on("end", () => resolve(Buffer.concat(chunks)));
+    // A body that came in one chunk is used as it is, not copied.
+    source.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     source.on("error", (e) =>
       reject(e instanceof BodyTooLarge ? e : new OtlpDecodeError(`cannot read the body: ${e.message}`)),
     );

@@ -88,14 +88,21 @@ if (process.argv[2] === "--load") {
 
 const payload = buildPayload();
 
-/** Spans per CPU-second of `decode` on the payload, warmed up first. */
+/**
+ * Spans per CPU-second of `decode` on the payload, warmed up first; the best of three rounds, so
+ * that a moment of contention on the shared machine does not lower the ceiling.
+ */
 function decodeRate(decode: (bytes: Buffer) => unknown): number {
   for (let i = 0; i < 100; i++) decode(payload);
-  const rounds = 400;
-  const before = process.cpuUsage();
-  for (let i = 0; i < rounds; i++) decode(payload);
-  const cpu = process.cpuUsage(before);
-  return (rounds * SPANS_PER_BATCH) / ((cpu.user + cpu.system) / 1e6);
+  const rounds = 300;
+  let best = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < rounds; i++) decode(payload);
+    const cpu = process.cpuUsage(before);
+    best = Math.max(best, (rounds * SPANS_PER_BATCH) / ((cpu.user + cpu.system) / 1e6));
+  }
+  return best;
 }
 
 // Ceiling: the raw protobuf decode of the same payload by the protobuf library (protobufjs's

@@ -1,6 +1,6 @@
 import { type AttributeLookup, type Attributes, type ResourceSpansView, type SpanView } from "./model.js";
 import { pairKeyOfBytes } from "./span-keys.js";
-import { AttributeIndex, readAttributesInto, WireAttributes } from "./wire-attributes.js";
+import { readAttributesInto, validateSpanAttribute, WireAttributes } from "./wire-attributes.js";
 import { tagOf, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireCursor } from "./wire-cursor.js";
 
 // Field numbers of ExportTraceServiceRequest and the messages in it that the pipeline reads
@@ -26,12 +26,6 @@ const STATUS_CODE = tagOf(3, WIRE_VARINT);
 const RESOURCE_DEPTH = 3;
 const SPAN_ATTRIBUTE_DEPTH = 5;
 
-/** What one request's spans share: its bytes (through the cursor) and its attribute index. */
-interface RequestBytes {
-  readonly c: WireCursor;
-  readonly index: AttributeIndex;
-}
-
 /** The fields of the span being read, reused from span to span. */
 interface SpanFields {
   traceAt: number;
@@ -46,8 +40,8 @@ interface SpanFields {
   startUnixNano: number;
   endUnixNano: number;
   statusCode: number;
-  attributeFirst: number;
-  attributeCount: number;
+  /** Where the first attribute field starts, or -1 for none. */
+  attributesAt: number;
 }
 
 /**
@@ -61,7 +55,7 @@ class WireSpan implements SpanView {
   readonly endUnixNano: number;
   readonly statusCode: number;
   readonly hasParent: boolean;
-  readonly #r: RequestBytes;
+  readonly #c: WireCursor;
   readonly #traceAt: number;
   readonly #traceLen: number;
   readonly #spanAt: number;
@@ -70,17 +64,17 @@ class WireSpan implements SpanView {
   readonly #parentLen: number;
   readonly #nameAt: number;
   readonly #nameLen: number;
-  readonly #attributeFirst: number;
-  readonly #attributeCount: number;
+  readonly #attributesAt: number;
+  readonly #end: number;
   #name: string | undefined;
 
-  constructor(r: RequestBytes, f: SpanFields) {
+  constructor(c: WireCursor, f: SpanFields, end: number) {
     this.kind = f.kind;
     this.startUnixNano = f.startUnixNano;
     this.endUnixNano = f.endUnixNano;
     this.statusCode = f.statusCode;
     this.hasParent = f.parentLen > 0;
-    this.#r = r;
+    this.#c = c;
     this.#traceAt = f.traceAt;
     this.#traceLen = f.traceLen;
     this.#spanAt = f.spanAt;
@@ -89,37 +83,38 @@ class WireSpan implements SpanView {
     this.#parentLen = f.parentLen;
     this.#nameAt = f.nameAt;
     this.#nameLen = f.nameLen;
-    this.#attributeFirst = f.attributeFirst;
-    this.#attributeCount = f.attributeCount;
+    this.#attributesAt = f.attributesAt;
+    this.#end = end;
     this.#name = undefined;
   }
 
   get traceId(): string {
-    return this.#r.c.buf.toString("hex", this.#traceAt, this.#traceAt + this.#traceLen);
+    return this.#c.buf.toString("hex", this.#traceAt, this.#traceAt + this.#traceLen);
   }
 
   get spanId(): string {
-    return this.#r.c.buf.toString("hex", this.#spanAt, this.#spanAt + this.#spanLen);
+    return this.#c.buf.toString("hex", this.#spanAt, this.#spanAt + this.#spanLen);
   }
 
   get parentSpanId(): string {
-    return this.#r.c.buf.toString("hex", this.#parentAt, this.#parentAt + this.#parentLen);
+    return this.#c.buf.toString("hex", this.#parentAt, this.#parentAt + this.#parentLen);
   }
 
   get spanKey(): string {
-    return pairKeyOfBytes(this.#r.c.buf, this.#traceAt, this.#traceLen, this.#spanAt, this.#spanLen);
+    return pairKeyOfBytes(this.#c.buf, this.#traceAt, this.#traceLen, this.#spanAt, this.#spanLen);
   }
 
   get parentKey(): string {
-    return pairKeyOfBytes(this.#r.c.buf, this.#traceAt, this.#traceLen, this.#parentAt, this.#parentLen);
+    return pairKeyOfBytes(this.#c.buf, this.#traceAt, this.#traceLen, this.#parentAt, this.#parentLen);
   }
 
   get name(): string {
-    return (this.#name ??= this.#r.c.buf.toString("utf8", this.#nameAt, this.#nameAt + this.#nameLen));
+    return (this.#name ??= this.#c.buf.toString("utf8", this.#nameAt, this.#nameAt + this.#nameLen));
   }
 
   get attributes(): AttributeLookup {
-    return new WireAttributes(this.#r.c, this.#r.index, this.#attributeFirst, this.#attributeCount);
+    const at = this.#attributesAt < 0 ? this.#end : this.#attributesAt;
+    return new WireAttributes(this.#c, SPAN_ATTRIBUTES, at, this.#end);
   }
 }
 
@@ -132,12 +127,12 @@ function readStatusCode(c: WireCursor, end: number, code: number): number {
   return code;
 }
 
-function readSpan(r: RequestBytes, end: number, f: SpanFields, out: SpanView[]): void {
-  const c = r.c;
+function readSpan(c: WireCursor, end: number, f: SpanFields, out: SpanView[]): void {
   f.traceAt = f.traceLen = f.spanAt = f.spanLen = f.parentAt = f.parentLen = f.nameAt = f.nameLen = 0;
-  f.kind = f.startUnixNano = f.endUnixNano = f.statusCode = f.attributeCount = 0;
-  f.attributeFirst = r.index.size;
+  f.kind = f.startUnixNano = f.endUnixNano = f.statusCode = 0;
+  f.attributesAt = -1;
   while (c.pos < end) {
+    const tagAt = c.pos;
     const tag = c.tag(end);
     switch (tag) {
       case SPAN_TRACE_ID:
@@ -170,9 +165,9 @@ function readSpan(r: RequestBytes, end: number, f: SpanFields, out: SpanView[]):
         f.endUnixNano = c.fixed64(end);
         break;
       case SPAN_ATTRIBUTES: {
+        if (f.attributesAt < 0) f.attributesAt = tagAt;
         const len = c.length(end);
-        r.index.add(c, c.pos + len, SPAN_ATTRIBUTE_DEPTH);
-        f.attributeCount++;
+        validateSpanAttribute(c, c.pos + len, SPAN_ATTRIBUTE_DEPTH);
         break;
       }
       case SPAN_STATUS: {
@@ -185,11 +180,10 @@ function readSpan(r: RequestBytes, end: number, f: SpanFields, out: SpanView[]):
         c.skip(tag & 7, end);
     }
   }
-  out.push(new WireSpan(r, f));
+  out.push(new WireSpan(c, f, end));
 }
 
-function readResourceSpans(r: RequestBytes, end: number, f: SpanFields): ResourceSpansView {
-  const c = r.c;
+function readResourceSpans(c: WireCursor, end: number, f: SpanFields): ResourceSpansView {
   const attributes: Attributes = new Map();
   const spans: SpanView[] = [];
   while (c.pos < end) {
@@ -205,7 +199,7 @@ function readResourceSpans(r: RequestBytes, end: number, f: SpanFields): Resourc
         const t = c.tag(scopeEnd);
         if (t === SCOPE_SPANS_SPANS) {
           const spanLen = c.length(scopeEnd);
-          readSpan(r, c.pos + spanLen, f, spans);
+          readSpan(c, c.pos + spanLen, f, spans);
         } else {
           c.skip(t & 7, scopeEnd);
         }
@@ -228,7 +222,7 @@ function readResourceSpans(r: RequestBytes, end: number, f: SpanFields): Resourc
  */
 export function decodeTraceRequest(bytes: Uint8Array): ResourceSpansView[] {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r: RequestBytes = { c: new WireCursor(buf), index: new AttributeIndex() };
+  const c = new WireCursor(buf);
   const f: SpanFields = {
     traceAt: 0,
     traceLen: 0,
@@ -242,17 +236,15 @@ export function decodeTraceRequest(bytes: Uint8Array): ResourceSpansView[] {
     startUnixNano: 0,
     endUnixNano: 0,
     statusCode: 0,
-    attributeFirst: 0,
-    attributeCount: 0,
+    attributesAt: -1,
   };
-  const c = r.c;
   const end = buf.length;
   const out: ResourceSpansView[] = [];
   while (c.pos < end) {
     const tag = c.tag(end);
     if (tag === REQUEST_RESOURCE_SPANS) {
       const len = c.length(end);
-      out.push(readResourceSpans(r, c.pos + len, f));
+      out.push(readResourceSpans(c, c.pos + len, f));
     } else {
       c.skip(tag & 7, end);
     }

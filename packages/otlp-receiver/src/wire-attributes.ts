@@ -241,120 +241,65 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-/** Slots per entry of an AttributeIndex. */
-const SLOTS = 6;
-const NO_VALUE = -1;
-const MERGED_VALUE = -2;
-
 /**
- * Where each span attribute of one request sits in its bytes, recorded while the spans are
- * validated, so that a lookup by key compares keys without parsing the structure again. Per
- * KeyValue: key start and end, value start and end (NO_VALUE, or MERGED_VALUE when the value was
- * given more than once), and the KeyValue's own start and end.
+ * Where the key of the KeyValue at `kvAt` (ending at `end`) is, when the KeyValue has the usual
+ * shape, checked byte by byte: a short key then a short string value, nothing else
+ * (0a <len> key 12 <len> 0a <len> string). Returns the key's end (it starts at `kvAt + 2`), or -1
+ * for any other shape.
  */
-export class AttributeIndex {
-  data = new Int32Array(SLOTS * 256);
-  /** Entries recorded so far. */
-  size = 0;
-
-  /**
-   * Validates the KeyValue at the cursor (ending at `end`) and records it; returns its entry number.
-   */
-  add(c: WireCursor, end: number, depth: number): number {
-    if (depth > MAX_MESSAGE_DEPTH) throw tooDeep(c.pos);
-    const kvAt = c.pos;
-    const buf = c.buf;
-    // The usual shape first, checked byte by byte: a short key and a short string value, in order
-    // and nothing else (0a <len> key 12 <len> 0a <len> string).
-    if (end - kvAt >= 6 && buf[kvAt] === KEY_VALUE_KEY && buf[kvAt + 1]! < 0x80) {
-      const valueTag = kvAt + 2 + buf[kvAt + 1]!;
-      if (
-        valueTag + 4 <= end &&
-        buf[valueTag] === KEY_VALUE_VALUE &&
-        buf[valueTag + 1]! < 0x80 &&
-        valueTag + 2 + buf[valueTag + 1]! === end &&
-        buf[valueTag + 2] === ANY_STRING &&
-        buf[valueTag + 3]! < 0x80 &&
-        valueTag + 4 + buf[valueTag + 3]! === end
-      ) {
-        c.pos = end;
-        return this.#record(kvAt + 2, valueTag, valueTag + 2, end, kvAt, end);
-      }
-    }
-    let keyAt = 0;
-    let keyEnd = 0;
-    let valueAt = NO_VALUE;
-    let valueEnd = 0;
-    while (c.pos < end) {
-      const tag = c.tag(end);
-      if (tag === KEY_VALUE_KEY) {
-        const len = c.length(end);
-        keyAt = c.pos;
-        keyEnd = c.pos += len;
-      } else if (tag === KEY_VALUE_VALUE) {
-        const len = c.length(end);
-        valueAt = valueAt === NO_VALUE ? c.pos : MERGED_VALUE;
-        valueEnd = c.pos + len;
-        validateAnyValue(c, valueEnd, depth + 1);
-      } else {
-        c.skip(tag & 7, end);
-      }
-    }
-    return this.#record(keyAt, keyEnd, valueAt, valueEnd, kvAt, end);
+function usualKeyEnd(buf: Buffer, kvAt: number, end: number): number {
+  if (end - kvAt < 6 || buf[kvAt] !== KEY_VALUE_KEY || buf[kvAt + 1]! >= 0x80) return -1;
+  const valueTag = kvAt + 2 + buf[kvAt + 1]!;
+  if (
+    valueTag + 4 <= end &&
+    buf[valueTag] === KEY_VALUE_VALUE &&
+    buf[valueTag + 1]! < 0x80 &&
+    valueTag + 2 + buf[valueTag + 1]! === end &&
+    buf[valueTag + 2] === ANY_STRING &&
+    buf[valueTag + 3]! < 0x80 &&
+    valueTag + 4 + buf[valueTag + 3]! === end
+  ) {
+    return valueTag;
   }
+  return -1;
+}
 
-  #record(
-    keyAt: number,
-    keyEnd: number,
-    valueAt: number,
-    valueEnd: number,
-    kvAt: number,
-    kvEnd: number,
-  ): number {
-    if ((this.size + 1) * SLOTS > this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    const d = this.data;
-    const o = this.size * SLOTS;
-    d[o] = keyAt;
-    d[o + 1] = keyEnd;
-    d[o + 2] = valueAt;
-    d[o + 3] = valueEnd;
-    d[o + 4] = kvAt;
-    d[o + 5] = kvEnd;
-    return this.size++;
-  }
+/** Validates a span's KeyValue (the cursor at its first byte, `end` its end) and steps past it. */
+export function validateSpanAttribute(c: WireCursor, end: number, depth: number): void {
+  if (usualKeyEnd(c.buf, c.pos, end) >= 0) c.pos = end;
+  else validateKeyValue(c, end, depth);
 }
 
 /**
  * A span's attributes read from the request bytes only when one is asked for, by key: the pipeline
  * reads a few attributes of client spans. The bytes were validated when the span was decoded, so a
- * lookup cannot fail. The last of duplicate keys wins, as in a Map.
+ * lookup cannot fail. The first lookup notes where each key is; the last of duplicate keys wins,
+ * as in a Map.
  */
 export class WireAttributes implements AttributeLookup {
   readonly #c: WireCursor;
-  readonly #index: AttributeIndex;
-  readonly #first: number;
-  readonly #count: number;
+  readonly #attributeTag: number;
+  /** From the span's first attribute field to the span's end; other fields in between are skipped. */
+  readonly #at: number;
+  readonly #end: number;
+  /** Per KeyValue: key start and end, KeyValue start and end. */
+  #index: number[] | undefined;
 
-  constructor(c: WireCursor, index: AttributeIndex, first: number, count: number) {
+  constructor(c: WireCursor, attributeTag: number, at: number, end: number) {
     this.#c = c;
-    this.#index = index;
-    this.#first = first;
-    this.#count = count;
+    this.#attributeTag = attributeTag;
+    this.#at = at;
+    this.#end = end;
   }
 
   get(key: string): AttrValue | undefined {
     const c = this.#c;
     const buf = c.buf;
-    const d = this.#index.data;
+    const index = (this.#index ??= this.#build());
     const ascii = isAscii(key);
-    for (let e = this.#first + this.#count - 1; e >= this.#first; e--) {
-      const o = e * SLOTS;
-      const keyAt = d[o]!;
-      const keyEnd = d[o + 1]!;
+    for (let o = index.length - 4; o >= 0; o -= 4) {
+      const keyAt = index[o]!;
+      const keyEnd = index[o + 1]!;
       let match: boolean;
       if (ascii) {
         // An ASCII key equals the decoded bytes only if the bytes are that same ASCII.
@@ -364,14 +309,38 @@ export class WireAttributes implements AttributeLookup {
         match = buf.toString("utf8", keyAt, keyEnd) === key;
       }
       if (!match) continue;
-      const valueAt = d[o + 2]!;
-      if (valueAt === NO_VALUE) return convertAnyValue(c, [], 0);
-      if (valueAt !== MERGED_VALUE) return convertAnyValue(c, [valueAt, d[o + 3]!], 0);
       const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
-      c.pos = d[o + 4]!;
-      keyValueRanges(c, d[o + 5]!, kv);
+      c.pos = index[o + 2]!;
+      keyValueRanges(c, index[o + 3]!, kv);
       return convertAnyValue(c, kv.values, 0);
     }
     return undefined;
+  }
+
+  #build(): number[] {
+    const c = this.#c;
+    const index: number[] = [];
+    const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
+    const end = this.#end;
+    c.pos = this.#at;
+    while (c.pos < end) {
+      const tag = c.tag(end);
+      if (tag !== this.#attributeTag) {
+        c.skip(tag & 7, end);
+        continue;
+      }
+      const len = c.length(end);
+      const kvAt = c.pos;
+      const kvEnd = kvAt + len;
+      const keyEnd = usualKeyEnd(c.buf, kvAt, kvEnd);
+      if (keyEnd >= 0) {
+        index.push(kvAt + 2, keyEnd, kvAt, kvEnd);
+      } else {
+        keyValueRanges(c, kvEnd, kv);
+        index.push(kv.keyAt, kv.keyEnd, kvAt, kvEnd);
+      }
+      c.pos = kvEnd;
+    }
+    return index;
   }
 }

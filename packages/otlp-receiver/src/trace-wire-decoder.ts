@@ -1,6 +1,12 @@
-import { type AttributeLookup, type Attributes, type ResourceSpansView, type SpanView } from "./model.js";
+import {
+  type AttributeLookup,
+  type AttrValue,
+  type Attributes,
+  type ResourceSpansView,
+  type SpanView,
+} from "./model.js";
 import { pairKeyOfBytes } from "./span-keys.js";
-import { readAttributesInto, validateSpanAttribute, WireAttributes } from "./wire-attributes.js";
+import { lookupAttribute, readAttributesInto, validateSpanAttribute } from "./wire-attributes.js";
 import { tagOf, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireCursor } from "./wire-cursor.js";
 
 // Field numbers of ExportTraceServiceRequest and the messages in it that the pipeline reads
@@ -49,7 +55,7 @@ interface SpanFields {
  * are decoded from the bytes when asked for (the pipeline asks for few of them). Holds the
  * request's buffer while it lives.
  */
-class WireSpan implements SpanView {
+class WireSpan implements SpanView, AttributeLookup {
   readonly kind: number;
   readonly startUnixNano: number;
   readonly endUnixNano: number;
@@ -112,9 +118,14 @@ class WireSpan implements SpanView {
     return (this.#name ??= this.#c.buf.toString("utf8", this.#nameAt, this.#nameAt + this.#nameLen));
   }
 
+  /** The span is its own attribute lookup: nothing is allocated to look attributes up. */
   get attributes(): AttributeLookup {
-    const at = this.#attributesAt < 0 ? this.#end : this.#attributesAt;
-    return new WireAttributes(this.#c, SPAN_ATTRIBUTES, at, this.#end);
+    return this;
+  }
+
+  get(key: string): AttrValue | undefined {
+    if (this.#attributesAt < 0) return undefined;
+    return lookupAttribute(this.#c, SPAN_ATTRIBUTES, this.#attributesAt, this.#end, key);
   }
 }
 

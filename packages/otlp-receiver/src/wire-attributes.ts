@@ -1,4 +1,4 @@
-import { MAX_ANY_VALUE_DEPTH, type AttributeLookup, type AttrValue, type Attributes } from "./model.js";
+import { MAX_ANY_VALUE_DEPTH, type AttrValue, type Attributes } from "./model.js";
 import { OtlpDecodeError } from "./otlp-decode-error.js";
 import {
   int64ToNumber,
@@ -271,76 +271,58 @@ export function validateSpanAttribute(c: WireCursor, end: number, depth: number)
 }
 
 /**
- * A span's attributes read from the request bytes only when one is asked for, by key: the pipeline
- * reads a few attributes of client spans. The bytes were validated when the span was decoded, so a
- * lookup cannot fail. The first lookup notes where each key is; the last of duplicate keys wins,
- * as in a Map.
+ * Looks an attribute up by key among a span's KeyValue fields (`attributeTag`) between `at` and
+ * `end`, converting only the value found; the last of duplicate keys wins, as in a Map. The span
+ * was validated when it was decoded, so this cannot fail. Nothing is kept between lookups: the
+ * pipeline makes a few per client span, and scanning the bytes again costs less than keeping an
+ * index of every span's keys.
  */
-export class WireAttributes implements AttributeLookup {
-  readonly #c: WireCursor;
-  readonly #attributeTag: number;
-  /** From the span's first attribute field to the span's end; other fields in between are skipped. */
-  readonly #at: number;
-  readonly #end: number;
-  /** Per KeyValue: key start and end, KeyValue start and end. */
-  #index: number[] | undefined;
-
-  constructor(c: WireCursor, attributeTag: number, at: number, end: number) {
-    this.#c = c;
-    this.#attributeTag = attributeTag;
-    this.#at = at;
-    this.#end = end;
-  }
-
-  get(key: string): AttrValue | undefined {
-    const c = this.#c;
-    const buf = c.buf;
-    const index = (this.#index ??= this.#build());
-    const ascii = isAscii(key);
-    for (let o = index.length - 4; o >= 0; o -= 4) {
-      const keyAt = index[o]!;
-      const keyEnd = index[o + 1]!;
-      let match: boolean;
-      if (ascii) {
-        // An ASCII key equals the decoded bytes only if the bytes are that same ASCII.
-        match = keyEnd - keyAt === key.length;
-        for (let i = 0; match && i < key.length; i++) match = buf[keyAt + i] === key.charCodeAt(i);
-      } else {
-        match = buf.toString("utf8", keyAt, keyEnd) === key;
-      }
-      if (!match) continue;
-      const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
-      c.pos = index[o + 2]!;
-      keyValueRanges(c, index[o + 3]!, kv);
-      return convertAnyValue(c, kv.values, 0);
+export function lookupAttribute(
+  c: WireCursor,
+  attributeTag: number,
+  at: number,
+  end: number,
+  key: string,
+): AttrValue | undefined {
+  const buf = c.buf;
+  const ascii = isAscii(key);
+  let foundAt = -1;
+  let foundEnd = -1;
+  let kv: KeyValueRanges | undefined;
+  c.pos = at;
+  while (c.pos < end) {
+    const tag = c.tag(end);
+    if (tag !== attributeTag) {
+      c.skip(tag & 7, end);
+      continue;
     }
-    return undefined;
-  }
-
-  #build(): number[] {
-    const c = this.#c;
-    const index: number[] = [];
-    const kv: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
-    const end = this.#end;
-    c.pos = this.#at;
-    while (c.pos < end) {
-      const tag = c.tag(end);
-      if (tag !== this.#attributeTag) {
-        c.skip(tag & 7, end);
-        continue;
-      }
-      const len = c.length(end);
-      const kvAt = c.pos;
-      const kvEnd = kvAt + len;
-      const keyEnd = usualKeyEnd(c.buf, kvAt, kvEnd);
-      if (keyEnd >= 0) {
-        index.push(kvAt + 2, keyEnd, kvAt, kvEnd);
-      } else {
-        keyValueRanges(c, kvEnd, kv);
-        index.push(kv.keyAt, kv.keyEnd, kvAt, kvEnd);
-      }
-      c.pos = kvEnd;
+    const len = c.length(end);
+    const kvAt = c.pos;
+    const kvEnd = kvAt + len;
+    let keyAt = kvAt + 2;
+    let keyEnd = usualKeyEnd(buf, kvAt, kvEnd);
+    if (keyEnd < 0) {
+      keyValueRanges(c, kvEnd, (kv ??= { keyAt: 0, keyEnd: 0, values: [] }));
+      keyAt = kv.keyAt;
+      keyEnd = kv.keyEnd;
     }
-    return index;
+    let match: boolean;
+    if (ascii) {
+      // An ASCII key equals the decoded bytes only if the bytes are that same ASCII.
+      match = keyEnd - keyAt === key.length;
+      for (let i = 0; match && i < key.length; i++) match = buf[keyAt + i] === key.charCodeAt(i);
+    } else {
+      match = buf.toString("utf8", keyAt, keyEnd) === key;
+    }
+    if (match) {
+      foundAt = kvAt;
+      foundEnd = kvEnd;
+    }
+    c.pos = kvEnd;
   }
+  if (foundAt < 0) return undefined;
+  const found: KeyValueRanges = { keyAt: 0, keyEnd: 0, values: [] };
+  c.pos = foundAt;
+  keyValueRanges(c, foundEnd, found);
+  return convertAnyValue(c, found.values, 0);
 }

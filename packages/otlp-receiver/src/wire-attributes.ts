@@ -207,8 +207,8 @@ export function convertAnyValue(c: WireCursor, ranges: readonly number[], depth:
 }
 
 /**
- * Reads a Resource's attributes (KeyValue entries at `tag`, e.g. field 1) into `into`, converting
- * each; the last of duplicate keys wins, as in a Map.
+ * Reads a Resource's attributes (its KeyValue fields, tagged `attributeTag`) into `into`,
+ * validating and converting each; the last of duplicate keys wins, as in a Map.
  */
 export function readAttributesInto(
   c: WireCursor,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Mediator, parseMediatorConfig } from "@causeway/mediator";
-import { OTLP_TYPES, decodeProtobuf } from "@causeway/otlp-receiver";
+import { OTLP_TYPES, decodeProtobufRequest } from "@causeway/otlp-receiver";
 import { silentLogger } from "@causeway/runtime";
 
 const SPANS_PER_BATCH = 512;
@@ -88,13 +88,29 @@ if (process.argv[2] === "--load") {
 
 const payload = buildPayload();
 
-// Ceiling: decode only, same payload, same process, warmed up, in CPU time like the end-to-end figure.
-for (let i = 0; i < 50; i++) decodeProtobuf("traces", payload);
-const decodeRounds = 300;
-const decodeCpuBefore = process.cpuUsage();
-for (let i = 0; i < decodeRounds; i++) decodeProtobuf("traces", payload);
-const decodeCpu = process.cpuUsage(decodeCpuBefore);
-const decodeSpansPerSecond = (decodeRounds * SPANS_PER_BATCH) / ((decodeCpu.user + decodeCpu.system) / 1e6);
+/**
+ * Spans per CPU-second of `decode` on the payload, warmed up first; the best of three rounds, so
+ * that a moment of contention on the shared machine does not lower the ceiling.
+ */
+function decodeRate(decode: (bytes: Buffer) => unknown): number {
+  for (let i = 0; i < 100; i++) decode(payload);
+  const rounds = 300;
+  let best = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < rounds; i++) decode(payload);
+    const cpu = process.cpuUsage(before);
+    best = Math.max(best, (rounds * SPANS_PER_BATCH) / ((cpu.user + cpu.system) / 1e6));
+  }
+  return best;
+}
+
+// Ceiling: the raw protobuf decode of the same payload by the protobuf library (protobufjs's
+// generated decoder, no conversion), in this process, in CPU time like the end-to-end figure.
+// Beside it, the receiver's own decoder (the wire reader the servers use), for reference.
+const T = OTLP_TYPES.traces.request;
+const decodeSpansPerSecond = decodeRate((bytes) => T.decode(bytes));
+const receiverDecodeSpansPerSecond = decodeRate((bytes) => decodeProtobufRequest("traces", bytes));
 
 const dataDir = await mkdtemp(join(tmpdir(), "causeway-bench-otlp-"));
 const mediator = await Mediator.start({
@@ -141,7 +157,8 @@ if (spans !== BATCHES * SPANS_PER_BATCH)
 const spansPerCpuSecond = spans / cpuSeconds;
 console.log(
   `spans=${spans} batch_spans=${SPANS_PER_BATCH} attrs_per_span=10 graph_relations=${edges} mediator_cpu_s=${cpuSeconds.toFixed(2)} wall_s=${wallSeconds.toFixed(2)} ` +
-    `spans_per_core_s=${Math.round(spansPerCpuSecond)} decode_ceiling_spans_per_s=${Math.round(decodeSpansPerSecond)} ` +
+    `spans_per_core_s=${Math.round(spansPerCpuSecond)} raw_decode_ceiling_spans_per_s=${Math.round(decodeSpansPerSecond)} ` +
+    `receiver_decode_spans_per_s=${Math.round(receiverDecodeSpansPerSecond)} ` +
     `ratio_to_ceiling=${(spansPerCpuSecond / decodeSpansPerSecond).toFixed(2)} rss_mib=${(process.memoryUsage().rss / 1048576).toFixed(0)} ` +
     `target_150k_met=${spansPerCpuSecond >= 150_000} target_50pct_met=${spansPerCpuSecond / decodeSpansPerSecond >= 0.5}`,
 );

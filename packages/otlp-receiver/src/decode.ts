@@ -1,4 +1,5 @@
 import {
+  MAX_ANY_VALUE_DEPTH,
   type AttributeLookup,
   type AttrValue,
   type Attributes,
@@ -12,18 +13,10 @@ import {
   type ResourceSpansView,
   type SpanView,
 } from "./model.js";
+import { OtlpDecodeError } from "./otlp-decode-error.js";
 import { OTLP_TYPES, type Signal } from "./otlp-proto.js";
-
-/** A payload that is not valid OTLP: answered with INVALID_ARGUMENT / 400. */
-export class OtlpDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "OtlpDecodeError";
-  }
-}
-
-/** Attribute values nested deeper than this are flattened to a placeholder. */
-const MAX_ANY_VALUE_DEPTH = 8;
+import { pairKeyOfHex } from "./span-keys.js";
+import { decodeTraceRequest } from "./trace-wire-decoder.js";
 
 type Loose = Record<string, unknown>;
 
@@ -66,7 +59,8 @@ function anyValue(v: unknown, depth: number): AttrValue {
       out[String(obj(kv).key)] = anyValue(obj(kv).value, depth + 1);
     return JSON.stringify(out);
   }
-  if (a.bytesValue !== undefined) return "[bytes]";
+  // protobufjs leaves unset oneof members null: an AnyValue with no value is "", not bytes.
+  if (a.bytesValue !== undefined && a.bytesValue !== null) return "[bytes]";
   return "";
 }
 
@@ -109,10 +103,16 @@ function spansOf(request: Loose): ResourceSpansView[] {
     for (const ss of arr(r.scopeSpans ?? r.instrumentationLibrarySpans)) {
       for (const s of arr(obj(ss).spans)) {
         const span = obj(s);
+        const traceId = id(span.traceId);
+        const spanId = id(span.spanId);
+        const parentSpanId = id(span.parentSpanId);
         spans.push({
-          traceId: id(span.traceId),
-          spanId: id(span.spanId),
-          parentSpanId: id(span.parentSpanId),
+          traceId,
+          spanId,
+          parentSpanId,
+          hasParent: parentSpanId !== "",
+          spanKey: pairKeyOfHex(traceId, spanId),
+          parentKey: pairKeyOfHex(traceId, parentSpanId),
           name: typeof span.name === "string" ? span.name : "",
           kind: num(span.kind),
           startUnixNano: num(span.startTimeUnixNano),
@@ -269,6 +269,14 @@ export function decodeProtobuf(signal: Signal, bytes: Uint8Array): DecodedReques
     throw new OtlpDecodeError(`malformed OTLP ${signal} protobuf: ${(error as Error).message}`);
   }
   return fromLoose(signal, obj(decoded));
+}
+
+/**
+ * Decodes an OTLP protobuf request as the servers do: traces with the purpose-built wire reader,
+ * metrics and logs with protobufjs (`decodeProtobuf`).
+ */
+export function decodeProtobufRequest(signal: Signal, bytes: Uint8Array): DecodedRequest {
+  return signal === "traces" ? { signal, data: decodeTraceRequest(bytes) } : decodeProtobuf(signal, bytes);
 }
 
 /** Decodes an OTLP/JSON request; throws OtlpDecodeError when it is not one. */

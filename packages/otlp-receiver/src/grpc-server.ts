@@ -7,7 +7,8 @@ import {
   type ServiceDefinition,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { decodeProtobuf, OtlpDecodeError } from "./decode.js";
+import { decodeProtobufRequest } from "./decode.js";
+import { OtlpDecodeError } from "./otlp-decode-error.js";
 import { encodeExportResponse, type Signal } from "./otlp-proto.js";
 import { type OtlpReceiver } from "./receiver.js";
 import { encodeStatusWithRetryInfo } from "./rpc-status.js";
@@ -58,6 +59,8 @@ export function createOtlpGrpcServer(options: OtlpGrpcServerOptions): Server {
   });
   const receiver = options.receiver;
   for (const signal of Object.keys(SERVICES) as Signal[]) {
+    // Nearly every answer is a plain success: encoded once (gRPC copies it into its frame).
+    const success = Buffer.from(encodeExportResponse(signal, 0, ""));
     server.addService(rawService(SERVICES[signal]), {
       Export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
         const bytes = call.request;
@@ -71,9 +74,14 @@ export function createOtlpGrpcServer(options: OtlpGrpcServerOptions): Server {
           return;
         }
         try {
-          const decoded = decodeProtobuf(signal, bytes);
+          const decoded = decodeProtobufRequest(signal, bytes);
           const result = receiver.ingest(decoded, peerIp(call.getPeer()));
-          callback(null, Buffer.from(encodeExportResponse(signal, result.rejected, result.errorMessage)));
+          callback(
+            null,
+            result.rejected === 0 && result.errorMessage === ""
+              ? success
+              : Buffer.from(encodeExportResponse(signal, result.rejected, result.errorMessage)),
+          );
         } catch (error) {
           if (error instanceof OtlpDecodeError) {
             receiver.stats.malformed++;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createGunzip } from "node:zlib";
-import { decodeJson, decodeProtobuf, OtlpDecodeError } from "./decode.js";
+import { decodeJson, decodeProtobufRequest } from "./decode.js";
+import { OtlpDecodeError } from "./otlp-decode-error.js";
 import { encodeExportResponse, exportResponseJson, type Signal } from "./otlp-proto.js";
 import { type OtlpReceiver } from "./receiver.js";
 import { encodeStatus } from "./rpc-status.js";
@@ -46,7 +47,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    source.on("end", () => resolve(Buffer.concat(chunks)));
+    // A body that came in one chunk is used as it is, not copied.
+    source.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     source.on("error", (e) =>
       reject(e instanceof BodyTooLarge ? e : new OtlpDecodeError(`cannot read the body: ${e.message}`)),
     );
@@ -102,7 +104,9 @@ export function createOtlpHttpServer(options: OtlpHttpServerOptions): Server {
     }
     readBody(req, maxBodyBytes)
       .then((body) => {
-        const decoded = json ? decodeJson(signal, body.toString("utf8")) : decodeProtobuf(signal, body);
+        const decoded = json
+          ? decodeJson(signal, body.toString("utf8"))
+          : decodeProtobufRequest(signal, body);
         const peer = req.socket.remoteAddress?.replace(/^::ffff:/, "");
         const result = receiver.ingest(decoded, peer);
         res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });

@@ -1,5 +1,7 @@
 export { attributeResource, calleeOf, type PeerResolver, type ServiceKey } from "./attribution.js";
-export { decodeJson, decodeProtobuf, OtlpDecodeError, type DecodedRequest } from "./decode.js";
+export { decodeJson, decodeProtobuf, decodeProtobufRequest, type DecodedRequest } from "./decode.js";
+export { OtlpDecodeError } from "./otlp-decode-error.js";
+export { decodeTraceRequest } from "./trace-wire-decoder.js";
 export { OTLP_TYPES, encodeExportResponse, type Signal } from "./otlp-proto.js";
 export { TracesProcessor, type CallEdge } from "./traces-processor.js";
 export { MetricsMapper, prometheusMetricName, DEFAULT_RESOURCE_ATTRIBUTE_LABELS } from "./metrics-mapper.js";

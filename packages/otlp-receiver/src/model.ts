@@ -13,13 +13,25 @@ export interface ResourceView {
   readonly attributes: Attributes;
 }
 
+/** Attribute values nested deeper than this are flattened to a placeholder. */
+export const MAX_ANY_VALUE_DEPTH = 8;
+
 export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 export const STATUS_ERROR = 2;
 
 export interface SpanView {
+  /** Ids in lower-case hex ("" when absent). */
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string;
+  /** Whether parent_span_id is set: false for a root span. */
+  readonly hasParent: boolean;
+  /**
+   * (traceId, spanId) and (traceId, parentSpanId) as opaque keys (see span-keys.ts), equal for
+   * equal ids whichever encoding the spans came in: they pair a client span with its server child.
+   */
+  readonly spanKey: string;
+  readonly parentKey: string;
   readonly name: string;
   readonly kind: number;
   readonly startUnixNano: number;

@@ -23,8 +23,36 @@ export interface TracesProcessorOptions {
   readonly onEdge: (edge: CallEdge) => void;
 }
 
-interface PendingClient {
+interface RedEntry {
+  readonly service: ServiceKey;
+  readonly operation: string;
+  readonly counters: RedCounters;
+}
+
+interface WindowCounts {
+  readonly service: ServiceKey;
+  requests: number;
+  errors: number;
+  durations: number[];
+}
+
+/** What the processor keeps per service, found once per resource rather than once per span. */
+interface ServiceState {
+  readonly id: string;
+  /** Operations admitted under their own name (at most maxOperationsPerService), with their entry. */
+  readonly operations: Map<string, RedEntry>;
+  /** Entries by operation label, "other" included. */
+  readonly entries: Map<string, RedEntry>;
+  /** Ids this service already has a call edge to. */
+  readonly callees: Set<string>;
+  /** Counts since the last `drainWindow`, if any. */
+  window: WindowCounts | undefined;
+}
+
+/** One half of a client/server span pair, waiting for the other. */
+interface PendingHalf {
   readonly from: ServiceKey;
+  readonly state: ServiceState;
   readonly atMs: number;
 }
 
@@ -39,17 +67,15 @@ function serviceId(s: ServiceKey): string {
  */
 export class TracesProcessor {
   readonly #o: TracesProcessorOptions;
-  readonly #red = new Map<string, { service: ServiceKey; operation: string; counters: RedCounters }>();
-  readonly #operations = new Map<string, Set<string>>();
-  readonly #pendingClients = new Map<string, PendingClient>();
-  /** Server spans whose parent (client) span has not been seen yet, by trace/parent id. */
-  readonly #pendingServers = new Map<string, PendingClient>();
-  readonly #edges = new Set<string>();
-  /** Per service: requests and errors since the last `drainWindow`. */
-  readonly #window = new Map<
-    string,
-    { service: ServiceKey; requests: number; errors: number; durations: number[] }
-  >();
+  readonly #services = new Map<string, ServiceState>();
+  /** Every RED entry, in the order they were created (the order series are written in). */
+  readonly #red: RedEntry[] = [];
+  /** Client spans whose server child has not been seen yet, by (trace, span) key. */
+  readonly #pendingClients = new Map<string, PendingHalf>();
+  /** Server spans whose parent (client) span has not been seen yet, by (trace, parent) key. */
+  readonly #pendingServers = new Map<string, PendingHalf>();
+  /** Services with counts since the last `drainWindow`, in the order they were first counted. */
+  #windowed: ServiceState[] = [];
   droppedClientSpans = 0;
 
   constructor(options: TracesProcessorOptions) {
@@ -60,28 +86,33 @@ export class TracesProcessor {
   process(data: readonly ResourceSpansView[], peerIp: string | undefined, nowMs: number): number {
     for (const rs of data) {
       const service = attributeResource(rs.resource.attributes, peerIp, this.#o.resolvePeer, nowMs);
+      const state = this.#state(service);
       for (const span of rs.spans) {
-        const durationSeconds = Math.max(0, (span.endUnixNano - span.startUnixNano) / 1e9);
-        const isError = span.statusCode === STATUS_ERROR;
-        if (span.kind === SPAN_KIND.SERVER || span.kind === SPAN_KIND.CONSUMER || span.parentSpanId === "") {
-          this.#observe(service, span.name, durationSeconds, isError);
-          if (span.parentSpanId) {
+        const kind = span.kind;
+        const hasParent = span.hasParent;
+        if (kind === SPAN_KIND.SERVER || kind === SPAN_KIND.CONSUMER || !hasParent) {
+          const durationSeconds = Math.max(0, (span.endUnixNano - span.startUnixNano) / 1e9);
+          this.#observe(state, service, span.name, durationSeconds, span.statusCode === STATUS_ERROR);
+          if (hasParent) {
             // The caller's client span may arrive before or after this one, from another process.
-            const key = `${span.traceId}/${span.parentSpanId}`;
+            const key = span.parentKey;
             const caller = this.#pendingClients.get(key);
-            if (caller) this.#pairEdge(caller.from, service);
-            else this.#remember(this.#pendingServers, key, { from: service, atMs: nowMs });
+            if (caller) this.#pairEdge(caller.from, caller.state, service, state);
+            else this.#remember(this.#pendingServers, key, { from: service, state, atMs: nowMs });
           }
         }
-        if (span.kind === SPAN_KIND.CLIENT || span.kind === SPAN_KIND.PRODUCER) {
-          const key = `${span.traceId}/${span.spanId}`;
+        if (kind === SPAN_KIND.CLIENT || kind === SPAN_KIND.PRODUCER) {
+          const key = span.spanKey;
           const server = this.#pendingServers.get(key);
-          if (server) this.#pairEdge(service, server.from);
-          else this.#remember(this.#pendingClients, key, { from: service, atMs: nowMs });
+          if (server) this.#pairEdge(service, state, server.from, server.state);
+          else this.#remember(this.#pendingClients, key, { from: service, state, atMs: nowMs });
           const named = calleeOf(span.attributes);
-          if (named.service)
-            this.#edge(service, { namespace: service.namespace, name: named.service }, undefined);
-          else if (named.address) this.#edge(service, undefined, named.address);
+          if (named.service) {
+            const to = { namespace: service.namespace, name: named.service };
+            this.#edge(state, service, serviceId(to), to, undefined);
+          } else if (named.address) {
+            this.#edge(state, service, `external/${named.address}`, undefined, named.address);
+          }
         }
       }
     }
@@ -91,7 +122,7 @@ export class TracesProcessor {
   /** Cumulative RED series in Prometheus text format. */
   seriesLines(nowMs: number): string[] {
     const lines: string[] = [];
-    for (const { service, operation, counters } of this.#red.values()) {
+    for (const { service, operation, counters } of this.#red) {
       const labels: [string, string][] = [
         ["namespace", service.namespace],
         ["service", service.name],
@@ -136,8 +167,12 @@ export class TracesProcessor {
 
   /** Takes the per-service counts accumulated since the last call (for symptom windows). */
   drainWindow(): { service: ServiceKey; requests: number; errors: number; durations: number[] }[] {
-    const out = [...this.#window.values()];
-    this.#window.clear();
+    const out: WindowCounts[] = [];
+    for (const state of this.#windowed) {
+      if (state.window) out.push(state.window);
+      state.window = undefined;
+    }
+    this.#windowed = [];
     return out;
   }
 
@@ -151,7 +186,7 @@ export class TracesProcessor {
     }
   }
 
-  #remember(pending: Map<string, PendingClient>, key: string, value: PendingClient): void {
+  #remember(pending: Map<string, PendingHalf>, key: string, value: PendingHalf): void {
     if (pending.size >= this.#o.maxPendingClientSpans) {
       const oldest = pending.keys().next().value;
       if (oldest !== undefined) pending.delete(oldest);
@@ -160,36 +195,67 @@ export class TracesProcessor {
     pending.set(key, value);
   }
 
-  #pairEdge(from: ServiceKey, to: ServiceKey): void {
-    if (from.name !== to.name || from.namespace !== to.namespace) this.#edge(from, to, undefined);
+  #state(service: ServiceKey): ServiceState {
+    const id = serviceId(service);
+    let state = this.#services.get(id);
+    if (!state) {
+      state = { id, operations: new Map(), entries: new Map(), callees: new Set(), window: undefined };
+      this.#services.set(id, state);
+    }
+    return state;
   }
 
-  #observe(service: ServiceKey, spanName: string, durationSeconds: number, isError: boolean): void {
-    const sid = serviceId(service);
-    let ops = this.#operations.get(sid);
-    if (!ops) this.#operations.set(sid, (ops = new Set()));
-    let operation = spanName;
-    if (!ops.has(operation)) {
-      if (ops.size >= this.#o.maxOperationsPerService) operation = "other";
-      else ops.add(operation);
+  #pairEdge(from: ServiceKey, fromState: ServiceState, to: ServiceKey, toState: ServiceState): void {
+    if (from.name !== to.name || from.namespace !== to.namespace)
+      this.#edge(fromState, from, toState.id, to, undefined);
+  }
+
+  #observe(
+    state: ServiceState,
+    service: ServiceKey,
+    spanName: string,
+    durationSeconds: number,
+    isError: boolean,
+  ): void {
+    let entry = state.operations.get(spanName);
+    if (entry === undefined) {
+      if (state.operations.size >= this.#o.maxOperationsPerService) {
+        entry = this.#entry(state, service, "other");
+      } else {
+        entry = this.#entry(state, service, spanName);
+        state.operations.set(spanName, entry);
+      }
     }
-    const key = `${sid}\u0000${operation}`;
-    let entry = this.#red.get(key);
-    if (!entry) this.#red.set(key, (entry = { service, operation, counters: new RedCounters() }));
     entry.counters.observe(durationSeconds, isError);
-    let w = this.#window.get(sid);
-    if (!w) this.#window.set(sid, (w = { service, requests: 0, errors: 0, durations: [] }));
+    let w = state.window;
+    if (!w) {
+      state.window = w = { service, requests: 0, errors: 0, durations: [] };
+      this.#windowed.push(state);
+    }
     w.requests++;
     if (isError) w.errors++;
     if (w.durations.length < 10_000) w.durations.push(durationSeconds);
   }
 
-  #edge(from: ServiceKey, to: ServiceKey | undefined, address: string | undefined): void {
-    const fromId = serviceId(from);
-    const toId = to ? serviceId(to) : `external/${address ?? "unknown"}`;
-    const key = `${fromId}>${toId}`;
-    if (this.#edges.has(key)) return;
-    this.#edges.add(key);
-    this.#o.onEdge({ fromId, toId, from, to, address });
+  #entry(state: ServiceState, service: ServiceKey, operation: string): RedEntry {
+    let entry = state.entries.get(operation);
+    if (!entry) {
+      entry = { service, operation, counters: new RedCounters() };
+      state.entries.set(operation, entry);
+      this.#red.push(entry);
+    }
+    return entry;
+  }
+
+  #edge(
+    state: ServiceState,
+    from: ServiceKey,
+    toId: string,
+    to: ServiceKey | undefined,
+    address: string | undefined,
+  ): void {
+    if (state.callees.has(toId)) return;
+    state.callees.add(toId);
+    this.#o.onEdge({ fromId: state.id, toId, from, to, address });
   }
 }

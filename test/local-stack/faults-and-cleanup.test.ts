@@ -154,12 +154,18 @@ describe.skipIf(skip)("local stack faults and clean-up", () => {
     const throttled = () => Number(/nr_throttled (\d+)/.exec(readFileSync(statFile, "utf8"))?.[1] ?? 0);
     const start = throttled();
     expect((await control(t, "POST", "/faults/cpu", "{}")).status).toBe(200);
-    await waitFor(() => throttled() > start + 20 || undefined, {
-      what: "CFS throttling of payments",
-      timeoutMs: 30_000,
-      intervalMs: 500,
-    });
-    await control(t, "DELETE", "/faults/cpu");
+    try {
+      // Each request over the 100m limit is throttled about once; under a loaded CI machine the
+      // load generator sends fewer requests, so the wait is generous and the bar is 10 periods.
+      await waitFor(() => throttled() > start + 10 || undefined, {
+        what: "CFS throttling of payments",
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      });
+    } finally {
+      // A failure here must not leave the fault on for the tests after it.
+      await control(t, "DELETE", "/faults/cpu");
+    }
   });
 
   it("loss: nftables drops packets between frontend and checkout; clear removes the table", async () => {

@@ -164,11 +164,28 @@ describe.skipIf(skip)("web UI in headless Chromium", () => {
     await page.getByRole("button", { name: "Close entity detail" }).click();
     await expect.poll(() => page.locator(".detail-panel").isHidden()).toBe(true);
     const canvas = page.locator("canvas.graph-canvas");
-    const box = await canvas.boundingBox();
-    const at = await page.evaluate(
-      (id) => (globalThis as unknown as PageGlobals).causewayDebug?.topology.positionOf(id),
-      OOM_CONTAINER,
-    );
+    // Closing the panel widens the canvas, and its resize observer re-centres the view a frame
+    // later: read where the container is drawn only once two reads in a row agree.
+    const where = async () => ({
+      box: await canvas.boundingBox(),
+      at: await page.evaluate(
+        (id) => (globalThis as unknown as PageGlobals).causewayDebug?.topology.positionOf(id),
+        OOM_CONTAINER,
+      ),
+    });
+    let previous = "";
+    await expect
+      .poll(
+        async () => {
+          const now = JSON.stringify(await where());
+          const settled = now === previous;
+          previous = now;
+          return settled;
+        },
+        { intervals: [200] },
+      )
+      .toBe(true);
+    const { box, at } = await where();
     expect(box && at).toBeTruthy();
     await page.mouse.click((box?.x ?? 0) + (at?.[0] ?? 0), (box?.y ?? 0) + (at?.[1] ?? 0));
     await expect

@@ -182,7 +182,7 @@ describe.skipIf(skip)("web UI in headless Chromium", () => {
           previous = now;
           return settled;
         },
-        { intervals: [200] },
+        { interval: 200 },
       )
       .toBe(true);
     const { box, at } = await where();

@@ -397,7 +397,8 @@ export class UpstreamForwarder {
       createdUnixMs: message.createdUnixMs,
       body: message.body,
     });
-    ws.send(frame);
+    // The ledger line is written before the frame leaves: a crash between the two then records
+    // a send that may not have happened, never a send without a record.
     const resend = this.#sentIds.has(message.id);
     if (!resend) {
       this.#sentIds.add(message.id);
@@ -411,6 +412,7 @@ export class UpstreamForwarder {
       resend,
       summary: summarize(message),
     });
+    ws.send(frame);
     this.metrics.sent.inc(1, message.category);
     const entry: InFlight = { id: message.id, position, acked: false };
     this.#inFlight.push(entry);

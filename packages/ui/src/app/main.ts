@@ -1,5 +1,5 @@
 import "./styles.css";
-import { ApiClient, ApiError } from "./api/api-client.js";
+import { ApiClient, ApiError, describeError } from "./api/api-client.js";
 import { normalizeRemediations, normalizeRootCauses, normalizeSymptoms } from "./api/normalize.js";
 import { formatAgo } from "./format/format.js";
 import { parseRoute, VIEWS, type ViewName } from "./router.js";
@@ -227,7 +227,7 @@ function start(root: HTMLElement): void {
 }
 
 function describe(what: string, error: unknown): string {
-  return `${what}: ${error instanceof ApiError ? error.describe() : String(error)}`;
+  return `${what}: ${describeError(error)}`;
 }
 
 const root = document.getElementById("app");

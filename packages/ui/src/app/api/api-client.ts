@@ -16,6 +16,11 @@ export class ApiError extends Error {
   }
 }
 
+/** One line for the screen about any failure: an API error's own description, anything else as text. */
+export function describeError(error: unknown): string {
+  return error instanceof ApiError ? error.describe() : String(error);
+}
+
 type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 /**

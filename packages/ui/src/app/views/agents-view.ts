@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { describeError } from "../api/api-client.js";
 import { normalizeAgents } from "../api/normalize.js";
 import { formatAgo, formatDuration, formatNumber } from "../format/format.js";
 import { type Route } from "../router.js";
@@ -32,14 +32,7 @@ export class AgentsView implements View {
     try {
       agents = normalizeAgents(await this.#ctx.api.getJson<unknown>("api/v1/agents"));
     } catch (error) {
-      replaceChildren(
-        this.#body,
-        h(
-          "p",
-          { class: "error", role: "alert" },
-          error instanceof ApiError ? error.describe() : String(error),
-        ),
-      );
+      replaceChildren(this.#body, h("p", { class: "error", role: "alert" }, describeError(error)));
       throw error;
     }
     const now = this.#ctx.now();

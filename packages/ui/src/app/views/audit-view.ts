@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { describeError } from "../api/api-client.js";
 import { parseNdjson } from "../audit/ndjson.js";
 import { verifyAuditChain, type ChainVerification } from "../audit/verify-chain.js";
 import { formatTimestamp, shortHash } from "../format/format.js";
@@ -91,14 +91,7 @@ export class AuditView implements View {
     try {
       text = await this.#ctx.api.getText("api/v1/audit/export");
     } catch (error) {
-      replaceChildren(
-        this.#body,
-        h(
-          "p",
-          { class: "error", role: "alert" },
-          error instanceof ApiError ? error.describe() : String(error),
-        ),
-      );
+      replaceChildren(this.#body, h("p", { class: "error", role: "alert" }, describeError(error)));
       throw error;
     }
     if (text === this.#verifiedText) return;

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { ApiError, describeError } from "../api/api-client.js";
 import { normalizeEgress } from "../api/normalize.js";
 import { formatBytes, formatTimestamp, shortHash } from "../format/format.js";
 import { type Route } from "../router.js";
@@ -39,14 +39,7 @@ export class EgressView implements View {
         replaceChildren(this.#body);
         return;
       }
-      replaceChildren(
-        this.#body,
-        h(
-          "p",
-          { class: "error", role: "alert" },
-          error instanceof ApiError ? error.describe() : String(error),
-        ),
-      );
+      replaceChildren(this.#body, h("p", { class: "error", role: "alert" }, describeError(error)));
       throw error;
     }
     const { entries, note } = ledger;

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { ApiError, describeError } from "../api/api-client.js";
 import {
   normalizeEntityDetail,
   normalizeSeries,
@@ -72,7 +72,7 @@ export class EntityDetail {
         (error: unknown): SeriesState =>
           error instanceof ApiError && error.status === 404
             ? { kind: "absent" }
-            : { kind: "error", message: error instanceof ApiError ? error.describe() : String(error) },
+            : { kind: "error", message: describeError(error) },
       ),
     ]);
     if (generation !== this.#generation) return;

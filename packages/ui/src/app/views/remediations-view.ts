@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { describeError } from "../api/api-client.js";
 import { normalizeRemediation, type RemediationView } from "../api/normalize.js";
 import { formatAgo, formatTimestamp } from "../format/format.js";
 import { formatRoute, type Route } from "../router.js";
@@ -309,7 +309,7 @@ export class RemediationsView implements View {
       this.#showMessage(success(normalizeRemediation(answer)), "ok");
       await this.#ctx.refreshNow();
     } catch (error) {
-      const text = error instanceof ApiError ? error.describe() : String(error);
+      const text = describeError(error);
       this.#showMessage(`Could not ${verb}: ${text}`, "error");
     } finally {
       for (const b of buttons) b.disabled = false;

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/api-client.js";
+import { describeError } from "../api/api-client.js";
 import { formatNumber } from "../format/format.js";
 import { GraphCanvas } from "../graph/graph-canvas.js";
 import {
@@ -236,7 +236,7 @@ export class TopologyView implements View {
             ? `The cluster has ${formatNumber(this.#truncatedTotal)} entities; ${formatNumber(model.size)} are loaded. Choose a namespace and reload to see the rest.`
             : "";
       } catch (error) {
-        this.#status.textContent = `Cannot load the topology: ${error instanceof ApiError ? error.describe() : String(error)}`;
+        this.#status.textContent = `Cannot load the topology: ${describeError(error)}`;
         throw error;
       } finally {
         this.#loading = undefined;

@@ -82,80 +82,53 @@ function containerQueries(labels: Record<string, string>, window: string): Entit
 }
 
 function workloadQueries(kind: string, namespace: string, name: string): EntitySeriesQuery[] {
-  const l = (label: string): string => selector({ namespace, [label]: name });
+  /** A replica or pod count from a kube-state series, the object selected by its own label. */
+  const count = (series: string, metric: string, label: string): EntitySeriesQuery => ({
+    name: series,
+    unit: "",
+    query: `max(${metric}${selector({ namespace, [label]: name })})`,
+  });
   switch (kind) {
     case "deployment":
       return [
-        { name: "replicas_desired", unit: "", query: `max(kube_deployment_spec_replicas${l("deployment")})` },
-        {
-          name: "replicas_available",
-          unit: "",
-          query: `max(kube_deployment_status_replicas_available${l("deployment")})`,
-        },
-        {
-          name: "replicas_unavailable",
-          unit: "",
-          query: `max(kube_deployment_status_replicas_unavailable${l("deployment")})`,
-        },
+        count("replicas_desired", "kube_deployment_spec_replicas", "deployment"),
+        count("replicas_available", "kube_deployment_status_replicas_available", "deployment"),
+        count("replicas_unavailable", "kube_deployment_status_replicas_unavailable", "deployment"),
       ];
     case "statefulset":
       return [
-        {
-          name: "replicas_desired",
-          unit: "",
-          query: `max(kube_statefulset_spec_replicas${l("statefulset")})`,
-        },
-        {
-          name: "replicas_ready",
-          unit: "",
-          query: `max(kube_statefulset_status_replicas_ready${l("statefulset")})`,
-        },
+        count("replicas_desired", "kube_statefulset_spec_replicas", "statefulset"),
+        count("replicas_ready", "kube_statefulset_status_replicas_ready", "statefulset"),
       ];
     case "replicaset":
       return [
-        { name: "replicas_desired", unit: "", query: `max(kube_replicaset_spec_replicas${l("replicaset")})` },
-        {
-          name: "replicas_ready",
-          unit: "",
-          query: `max(kube_replicaset_status_ready_replicas${l("replicaset")})`,
-        },
+        count("replicas_desired", "kube_replicaset_spec_replicas", "replicaset"),
+        count("replicas_ready", "kube_replicaset_status_ready_replicas", "replicaset"),
       ];
     case "daemonset":
       return [
-        {
-          name: "pods_desired",
-          unit: "",
-          query: `max(kube_daemonset_status_desired_number_scheduled${l("daemonset")})`,
-        },
-        { name: "pods_ready", unit: "", query: `max(kube_daemonset_status_number_ready${l("daemonset")})` },
-        {
-          name: "pods_unavailable",
-          unit: "",
-          query: `max(kube_daemonset_status_number_unavailable${l("daemonset")})`,
-        },
+        count("pods_desired", "kube_daemonset_status_desired_number_scheduled", "daemonset"),
+        count("pods_ready", "kube_daemonset_status_number_ready", "daemonset"),
+        count("pods_unavailable", "kube_daemonset_status_number_unavailable", "daemonset"),
       ];
     case "hpa":
       return [
-        {
-          name: "replicas_current",
-          unit: "",
-          query: `max(kube_horizontalpodautoscaler_status_current_replicas${l("horizontalpodautoscaler")})`,
-        },
-        {
-          name: "replicas_desired",
-          unit: "",
-          query: `max(kube_horizontalpodautoscaler_status_desired_replicas${l("horizontalpodautoscaler")})`,
-        },
-        {
-          name: "replicas_max",
-          unit: "",
-          query: `max(kube_horizontalpodautoscaler_spec_max_replicas${l("horizontalpodautoscaler")})`,
-        },
+        count(
+          "replicas_current",
+          "kube_horizontalpodautoscaler_status_current_replicas",
+          "horizontalpodautoscaler",
+        ),
+        count(
+          "replicas_desired",
+          "kube_horizontalpodautoscaler_status_desired_replicas",
+          "horizontalpodautoscaler",
+        ),
+        count("replicas_max", "kube_horizontalpodautoscaler_spec_max_replicas", "horizontalpodautoscaler"),
       ];
     case "job":
       return [
-        { name: "pods_active", unit: "", query: `max(kube_job_status_active${l("job_name")})` },
-        { name: "pods_failed", unit: "", query: `max(kube_job_status_failed${l("job_name")})` },
+        count("pods_active", "kube_job_status_active", "job_name"),
+        count("pods_failed", "kube_job_status_failed", "job_name"),
       ];
     default:
       return [];

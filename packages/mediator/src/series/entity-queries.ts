@@ -154,34 +154,8 @@ export function entitySeriesQueries(entity: SeriesEntity, window: string): Entit
     case "pod": {
       const namespace = entity.namespace || (parts[0] ?? "");
       const pod = entity.name || parts.slice(1).join("/");
-      const s = selector({ namespace, pod });
-      return [
-        {
-          name: "cpu_cores_used",
-          unit: "cores",
-          query: `sum(rate(causeway_container_cpu_usage_seconds_total${s}[${window}]))`,
-        },
-        {
-          name: "memory_working_set_bytes",
-          unit: "bytes",
-          query: `sum(causeway_container_memory_working_set_bytes${s})`,
-        },
-        {
-          name: "memory_limit_bytes",
-          unit: "bytes",
-          query:
-            `sum(causeway_container_memory_limit_bytes${s}) or ` +
-            `sum(kube_pod_container_resource_limits${selector({ namespace, pod }, 'resource="memory"')})`,
-        },
-        {
-          name: "cpu_throttled_ratio",
-          unit: "ratio",
-          query:
-            `sum(rate(causeway_container_cpu_cfs_throttled_periods_total${s}[${window}])) / ` +
-            `sum(rate(causeway_container_cpu_cfs_periods_total${s}[${window}]))`,
-        },
-        { name: "restarts", unit: "", query: `sum(kube_pod_container_status_restarts_total${s})` },
-      ];
+      // A pod shows its containers' series summed over the pod, all but the run-queue delay.
+      return containerQueries({ namespace, pod }, window).filter((q) => q.name !== "runqueue_delay_seconds");
     }
     case "node": {
       const s = selector({ node: entity.name || parts.join("/") });
